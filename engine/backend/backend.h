@@ -1,0 +1,106 @@
+// The backend interface: the only way the model touches memory or computes.
+//
+// A backend owns its tensors (host or device memory) and implements each op of a Gemma
+// block as one call. Before the model (or the op test suite) uses an op with a given
+// weight type it asks Supports(); a backend never has to fail halfway through a forward.
+//
+// Conventions shared by every op:
+// - Activations are float32 and row-major. A tensor is read as a matrix [rows, cols]
+//   with cols = its last dimension, so tokens of several sequences are simply rows.
+// - Weight matrices are [out, in] as in PyTorch (a row is one output channel); they
+//   may be f32 or bf16 (`weight dtype` in Supports()).
+// - Outputs are preallocated by the caller with the documented shape.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/core/tensor.h"
+
+namespace gemmeter {
+
+enum class Op {
+  kEmbedding,  // gather rows of the embedding table and scale them
+  kRmsNorm,    // y = x / sqrt(mean(x^2) + eps) * gain, per row
+  kMatMul,     // y = x W^T
+  kAdd,        // y = a + b
+  kGeGlu,      // y = gelu_tanh(gate) * up
+  kSoftcap,    // x = cap * tanh(x / cap)
+  kRope,       // rotate-half rotary position embedding, in place
+  kAttention,  // causal (optionally sliding-window, soft-capped) attention over a KV cache
+  kCopyRows,   // copy rows between tensors of the same dtype and width
+};
+
+std::string_view OpName(Op op);
+
+// One sequence of a batched attention call.
+struct AttentionSequence {
+  int64_t query_row = 0;     // first row of this sequence in q and out
+  int64_t query_count = 0;   // number of new tokens (rows)
+  int64_t start_position = 0;  // position of the first new token = tokens already cached
+  Tensor keys;    // [capacity, kv_heads * head_dim]; rows [0, start + count) are valid
+  Tensor values;  // same shape as keys
+};
+
+struct AttentionParams {
+  int num_heads = 0;
+  int num_kv_heads = 0;  // query head h reads kv head h / (num_heads / num_kv_heads)
+  int head_dim = 0;
+  float scale = 1.0f;    // multiplies q.k
+  float softcap = 0.0f;  // 0: none; else s = softcap * tanh(s / softcap), before masking
+  int window = 0;        // 0: full causal; else key j visible to query i iff i - j < window
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual std::string_view name() const = 0;
+  // Whether `op` is implemented when its weight operand has type `weight_dtype`
+  // (for ops without weights, the activation type, f32).
+  virtual bool Supports(Op op, DType weight_dtype) const = 0;
+
+  // ---- memory
+  virtual Tensor Allocate(const Shape& shape, DType dtype) = 0;
+  // Writes host data of `host_dtype` (f32, bf16 or f16) into `dst`, converting to dst's dtype.
+  virtual void Upload(const Tensor& dst, const void* host, DType host_dtype) = 0;
+  // Reads `src` into host float32 (src may be f32 or bf16).
+  virtual void Download(const Tensor& src, float* host) = 0;
+
+  // ---- ops (shapes: T = rows, D = hidden, V = vocab)
+  // out[T, D] = table[tokens[t], :] * scale. table [V, D] (f32 or bf16).
+  virtual void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                         const Tensor& out) = 0;
+  // out[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * gain, gain [cols] (f32). `out` may
+  // alias `x` (in-place normalization).
+  // Gemma's (1 + w) is folded into `gain` when weights are loaded.
+  virtual void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) = 0;
+  // out[M, N] = x[M, K] * weight[N, K]^T.
+  virtual void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out) = 0;
+  // out = a + b, same shapes. `out` may alias `a`.
+  virtual void Add(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  // out = gelu_tanh(gate) * up, same shapes.
+  virtual void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
+  // x = cap * tanh(x / cap), in place.
+  virtual void Softcap(const Tensor& x, float cap) = 0;
+  // x [T, heads * head_dim], rotated in place; token t has position positions[t].
+  // inv_freq[i] = theta^(-2i / head_dim) / scaling_factor.
+  virtual void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
+                    float theta, float scaling_factor) = 0;
+  // q [T, H * Dh] -> out [T, H * Dh], one entry per sequence of the batch.
+  virtual void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                         const AttentionParams& params, const Tensor& out) = 0;
+  // dst rows [dst_row, dst_row + count) = src rows [src_row, src_row + count).
+  virtual void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                        int64_t count) = 0;
+};
+
+// Names of the backends compiled into this build, default first.
+std::span<const std::string_view> AvailableBackends();
+// Creates a backend by name; throws Error for an unknown or unavailable one.
+std::unique_ptr<Backend> MakeBackend(std::string_view name);
+
+}  // namespace gemmeter

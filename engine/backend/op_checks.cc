@@ -1,0 +1,105 @@
+#include "engine/backend/op_checks.h"
+
+#include "engine/core/error.h"
+
+namespace gemmeter {
+namespace {
+
+void CheckF32(const char* op, const char* operand, const Tensor& t) {
+  Check(t.defined(), "{}: {} is undefined", op, operand);
+  Check(t.dtype() == DType::kF32, "{}: {} must be f32, got {}", op, operand, t.Describe());
+}
+
+}  // namespace
+
+void CheckEmbeddingShapes(const Tensor& table, std::span<const int32_t> tokens,
+                          const Tensor& out) {
+  CheckF32("embedding", "out", out);
+  Check(table.rank() == 2, "embedding: table must be [vocab, hidden], got {}", table.Describe());
+  Check(out.rows() == static_cast<int64_t>(tokens.size()) && out.cols() == table.cols(),
+        "embedding: out {} does not match {} tokens x hidden {}", out.Describe(), tokens.size(),
+        table.cols());
+  for (int32_t id : tokens) {
+    Check(id >= 0 && id < table.dim(0), "embedding: token id {} outside vocabulary of {}", id,
+          table.dim(0));
+  }
+}
+
+void CheckRmsNormShapes(const Tensor& x, const Tensor& gain, const Tensor& out) {
+  CheckF32("rms_norm", "x", x);
+  CheckF32("rms_norm", "gain", gain);
+  CheckF32("rms_norm", "out", out);
+  Check(gain.numel() == x.cols(), "rms_norm: gain {} does not match row width of x {}",
+        gain.Describe(), x.Describe());
+  Check(out.numel() == x.numel() && out.cols() == x.cols(),
+        "rms_norm: out {} does not match x {}", out.Describe(), x.Describe());
+}
+
+void CheckMatMulShapes(const Tensor& x, const Tensor& weight, const Tensor& out) {
+  CheckF32("matmul", "x", x);
+  CheckF32("matmul", "out", out);
+  Check(weight.rank() == 2 && weight.dim(1) == x.cols(),
+        "matmul: weight {} must be [N, {}] for x {}", weight.Describe(), x.cols(), x.Describe());
+  Check(out.rows() == x.rows() && out.cols() == weight.dim(0),
+        "matmul: out {} must be [{}, {}]", out.Describe(), x.rows(), weight.dim(0));
+}
+
+void CheckSameShapeF32(const char* op, std::initializer_list<const Tensor*> tensors) {
+  const Tensor* first = *tensors.begin();
+  for (const Tensor* t : tensors) {
+    CheckF32(op, "operand", *t);
+    Check(t->shape() == first->shape(), "{}: operand shapes differ: {} vs {}", op,
+          first->Describe(), t->Describe());
+  }
+}
+
+void CheckRopeShapes(const Tensor& x, int head_dim, std::span<const int32_t> positions) {
+  CheckF32("rope", "x", x);
+  Check(head_dim > 0 && head_dim % 2 == 0, "rope: head_dim {} must be positive and even",
+        head_dim);
+  Check(x.cols() % head_dim == 0, "rope: row width of {} is not a multiple of head_dim {}",
+        x.Describe(), head_dim);
+  Check(static_cast<int64_t>(positions.size()) == x.rows(),
+        "rope: {} positions for {} rows", positions.size(), x.rows());
+}
+
+void CheckAttentionShapes(const Tensor& q, std::span<const AttentionSequence> sequences,
+                          const AttentionParams& p, const Tensor& out) {
+  CheckF32("attention", "q", q);
+  CheckF32("attention", "out", out);
+  Check(p.num_heads > 0 && p.num_kv_heads > 0 && p.num_heads % p.num_kv_heads == 0,
+        "attention: {} query heads are not a multiple of {} kv heads", p.num_heads,
+        p.num_kv_heads);
+  Check(q.cols() == static_cast<int64_t>(p.num_heads) * p.head_dim,
+        "attention: q {} is not [T, {} heads x {}]", q.Describe(), p.num_heads, p.head_dim);
+  Check(out.shape() == q.shape(), "attention: out {} must match q {}", out.Describe(),
+        q.Describe());
+  for (const AttentionSequence& s : sequences) {
+    CheckF32("attention", "keys", s.keys);
+    CheckF32("attention", "values", s.values);
+    Check(s.keys.shape() == s.values.shape(), "attention: keys {} and values {} differ",
+          s.keys.Describe(), s.values.Describe());
+    Check(s.keys.cols() == static_cast<int64_t>(p.num_kv_heads) * p.head_dim,
+          "attention: keys {} are not [capacity, {} kv heads x {}]", s.keys.Describe(),
+          p.num_kv_heads, p.head_dim);
+    Check(s.query_row >= 0 && s.query_count >= 0 && s.query_row + s.query_count <= q.rows(),
+          "attention: query rows [{}, {}) outside q {}", s.query_row,
+          s.query_row + s.query_count, q.Describe());
+    Check(s.start_position >= 0 && s.start_position + s.query_count <= s.keys.rows(),
+          "attention: positions up to {} exceed the cache capacity {}",
+          s.start_position + s.query_count, s.keys.rows());
+  }
+}
+
+void CheckCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                   int64_t count) {
+  Check(src.dtype() == dst.dtype() && src.cols() == dst.cols(),
+        "copy_rows: source {} and destination {} differ in dtype or width", src.Describe(),
+        dst.Describe());
+  Check(count >= 0 && src_row >= 0 && src_row + count <= src.rows() && dst_row >= 0 &&
+            dst_row + count <= dst.rows(),
+        "copy_rows: rows [{}, {}) of {} -> [{}, {}) of {} out of range", src_row,
+        src_row + count, src.Describe(), dst_row, dst_row + count, dst.Describe());
+}
+
+}  // namespace gemmeter

@@ -1,0 +1,28 @@
+// Reference element-wise activations: tanh-GELU (GeGLU) and soft-capping.
+#include <cmath>
+#include <numbers>
+
+#include "engine/backend/reference/reference_ops.h"
+
+namespace gemmeter::ref {
+
+double GeluTanh(double x) {
+  // Hendrycks & Gimpel (2016), eq. for the tanh approximation; transformers
+  // "gelu_pytorch_tanh", which Gemma was trained with.
+  const double sqrt_2_over_pi = std::sqrt(2.0 / std::numbers::pi);
+  return 0.5 * x * (1.0 + std::tanh(sqrt_2_over_pi * (x + 0.044715 * x * x * x)));
+}
+
+void GeGlu(const float* gate, const float* up, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    y[i] = static_cast<float>(GeluTanh(gate[i]) * static_cast<double>(up[i]));
+  }
+}
+
+void Softcap(float* x, int64_t n, float cap) {
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = static_cast<float>(cap * std::tanh(static_cast<double>(x[i]) / cap));
+  }
+}
+
+}  // namespace gemmeter::ref

@@ -1,0 +1,146 @@
+#include "engine/backend/reference/reference_backend.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "engine/backend/op_checks.h"
+#include "engine/backend/reference/reference_ops.h"
+#include "engine/core/error.h"
+
+namespace gemmeter {
+namespace {
+
+const float* F32(const Tensor& t) { return static_cast<const float*>(t.data()); }
+float* MutableF32(const Tensor& t) { return static_cast<float*>(t.data()); }
+
+}  // namespace
+
+bool ReferenceBackend::Supports(Op op, DType weight_dtype) const {
+  switch (op) {
+    case Op::kEmbedding:
+    case Op::kMatMul:
+    case Op::kCopyRows:
+      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16;
+    default:
+      return weight_dtype == DType::kF32;
+  }
+}
+
+Tensor ReferenceBackend::Allocate(const Shape& shape, DType dtype) {
+  auto storage = std::make_shared<TensorStorage>();
+  const size_t bytes = static_cast<size_t>(NumElements(shape)) * DTypeSize(dtype);
+  // 64-byte alignment (a cache line / one AVX-512 register); aligned_alloc needs a
+  // size that is a multiple of the alignment.
+  const size_t padded = (bytes + 63) / 64 * 64;
+  void* p = padded ? std::aligned_alloc(64, padded) : nullptr;
+  Check(padded == 0 || p != nullptr, "reference backend: out of memory allocating {} bytes",
+        bytes);
+  if (p) std::memset(p, 0, padded);
+  storage->data = p;
+  storage->bytes = bytes;
+  storage->owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  return Tensor(std::move(storage), 0, shape, dtype, this);
+}
+
+void ReferenceBackend::Upload(const Tensor& dst, const void* host, DType host_dtype) {
+  const size_t n = static_cast<size_t>(dst.numel());
+  if (host_dtype == dst.dtype()) {
+    std::memcpy(dst.data(), host, dst.bytes());
+    return;
+  }
+  std::vector<float> f32(n);
+  ConvertToF32(host, host_dtype, n, f32.data());
+  switch (dst.dtype()) {
+    case DType::kF32:
+      std::memcpy(dst.data(), f32.data(), n * sizeof(float));
+      return;
+    case DType::kBF16: {
+      auto* out = static_cast<uint16_t*>(dst.data());
+      for (size_t i = 0; i < n; ++i) out[i] = FloatToBF16(f32[i]);
+      return;
+    }
+    default:
+      Fail("reference backend: cannot upload {} data into a {} tensor", DTypeName(host_dtype),
+           dst.Describe());
+  }
+}
+
+void ReferenceBackend::Download(const Tensor& src, float* host) {
+  ConvertToF32(src.data(), src.dtype(), static_cast<size_t>(src.numel()), host);
+}
+
+void ReferenceBackend::Embedding(const Tensor& table, std::span<const int32_t> tokens,
+                                 float scale, const Tensor& out) {
+  CheckEmbeddingShapes(table, tokens, out);
+  const int64_t D = table.cols();
+  std::vector<float> row(static_cast<size_t>(D));
+  const size_t row_bytes = static_cast<size_t>(D) * DTypeSize(table.dtype());
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const char* src = static_cast<const char*>(table.data()) + row_bytes * tokens[t];
+    ConvertToF32(src, table.dtype(), static_cast<size_t>(D), row.data());
+    float* dst = MutableF32(out) + static_cast<int64_t>(t) * D;
+    for (int64_t d = 0; d < D; ++d) dst[d] = row[d] * scale;
+  }
+}
+
+void ReferenceBackend::RmsNorm(const Tensor& x, const Tensor& gain, float eps,
+                               const Tensor& out) {
+  CheckRmsNormShapes(x, gain, out);
+  ref::RmsNorm(F32(x), F32(gain), MutableF32(out), x.rows(), x.cols(), eps);
+}
+
+void ReferenceBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out) {
+  CheckMatMulShapes(x, weight, out);
+  const int64_t M = x.rows(), K = x.cols(), N = weight.dim(0);
+  if (weight.dtype() == DType::kBF16) {
+    ref::MatMul(F32(x), static_cast<const uint16_t*>(weight.data()), MutableF32(out), M, N, K);
+  } else {
+    ref::MatMul(F32(x), F32(weight), MutableF32(out), M, N, K);
+  }
+}
+
+void ReferenceBackend::Add(const Tensor& a, const Tensor& b, const Tensor& out) {
+  CheckSameShapeF32("add", {&a, &b, &out});
+  const float* pa = F32(a);
+  const float* pb = F32(b);
+  float* po = MutableF32(out);
+  for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = pa[i] + pb[i];
+}
+
+void ReferenceBackend::GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
+  CheckSameShapeF32("geglu", {&gate, &up, &out});
+  ref::GeGlu(F32(gate), F32(up), MutableF32(out), gate.numel());
+}
+
+void ReferenceBackend::Softcap(const Tensor& x, float cap) {
+  CheckSameShapeF32("softcap", {&x});
+  ref::Softcap(MutableF32(x), x.numel(), cap);
+}
+
+void ReferenceBackend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
+                            float theta, float scaling_factor) {
+  CheckRopeShapes(x, head_dim, positions);
+  ref::Rope(MutableF32(x), x.rows(), x.cols() / head_dim, head_dim, positions.data(), theta,
+            scaling_factor);
+}
+
+void ReferenceBackend::Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                                 const AttentionParams& params, const Tensor& out) {
+  CheckAttentionShapes(q, sequences, params, out);
+  const int64_t width = q.cols();
+  for (const AttentionSequence& s : sequences) {
+    ref::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position, F32(s.keys),
+                   F32(s.values), params, MutableF32(out) + s.query_row * width);
+  }
+}
+
+void ReferenceBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst,
+                                int64_t dst_row, int64_t count) {
+  CheckCopyRows(src, src_row, dst, dst_row, count);
+  const size_t row_bytes = static_cast<size_t>(src.cols()) * DTypeSize(src.dtype());
+  std::memmove(static_cast<char*>(dst.data()) + row_bytes * dst_row,
+               static_cast<const char*>(src.data()) + row_bytes * src_row, row_bytes * count);
+}
+
+}  // namespace gemmeter

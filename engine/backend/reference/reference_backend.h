@@ -1,0 +1,32 @@
+// The `reference` backend: host memory and the plain scalar ops of reference_ops.h.
+#pragma once
+
+#include "engine/backend/backend.h"
+
+namespace gemmeter {
+
+class ReferenceBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "reference"; }
+  bool Supports(Op op, DType weight_dtype) const override;
+
+  Tensor Allocate(const Shape& shape, DType dtype) override;
+  void Upload(const Tensor& dst, const void* host, DType host_dtype) override;
+  void Download(const Tensor& src, float* host) override;
+
+  void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                 const Tensor& out) override;
+  void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override;
+  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out) override;
+  void Add(const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void Softcap(const Tensor& x, float cap) override;
+  void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
+            float scaling_factor) override;
+  void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                 const AttentionParams& params, const Tensor& out) override;
+  void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                int64_t count) override;
+};
+
+}  // namespace gemmeter

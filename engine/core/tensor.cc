@@ -1,0 +1,58 @@
+#include "engine/core/tensor.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "engine/core/error.h"
+
+namespace gemmeter {
+
+int64_t NumElements(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string ShapeToString(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+
+Tensor::Tensor(std::shared_ptr<TensorStorage> storage, size_t byte_offset, Shape shape,
+               DType dtype, Backend* backend)
+    : storage_(std::move(storage)),
+      byte_offset_(byte_offset),
+      shape_(std::move(shape)),
+      dtype_(dtype),
+      backend_(backend) {
+  for (int64_t d : shape_) Check(d >= 0, "tensor dimension {} is negative", d);
+  Check(byte_offset_ + bytes() <= storage_->bytes,
+        "tensor view {} at offset {} overruns its {}-byte storage", ShapeToString(shape_),
+        byte_offset_, storage_->bytes);
+}
+
+int64_t Tensor::dim(int axis) const {
+  const int r = rank();
+  const int a = axis < 0 ? axis + r : axis;
+  Check(a >= 0 && a < r, "axis {} out of range for tensor {}", axis, Describe());
+  return shape_[a];
+}
+
+Tensor Tensor::Reshaped(Shape shape) const {
+  Check(NumElements(shape) == numel(), "cannot reshape {} to {}", Describe(),
+        ShapeToString(shape));
+  return Tensor(storage_, byte_offset_, std::move(shape), dtype_, backend_);
+}
+
+Tensor Tensor::Rows(int64_t begin, int64_t count) const {
+  Check(rank() >= 1 && begin >= 0 && count >= 0 && begin + count <= shape_[0],
+        "rows [{}, {}) out of range for tensor {}", begin, begin + count, Describe());
+  Shape shape = shape_;
+  shape[0] = count;
+  const size_t row_bytes = shape_[0] == 0 ? 0 : bytes() / static_cast<size_t>(shape_[0]);
+  return Tensor(storage_, byte_offset_ + static_cast<size_t>(begin) * row_bytes, std::move(shape),
+                dtype_, backend_);
+}
+
+std::string Tensor::Describe() const {
+  return fmt::format("{}{}", DTypeName(dtype_), ShapeToString(shape_));
+}
+
+}  // namespace gemmeter

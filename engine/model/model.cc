@@ -1,0 +1,152 @@
+#include "engine/model/model.h"
+
+#include <cmath>
+#include <set>
+
+#include "engine/core/error.h"
+
+namespace gemmeter {
+
+Model::Model(ModelConfig config, ModelWeights weights, Backend& backend)
+    : config_(std::move(config)), weights_(std::move(weights)), backend_(&backend) {
+  config_.Validate();
+  Check(static_cast<int>(weights_.layers.size()) == config_.num_layers,
+        "model has {} layers of weights for {} configured layers", weights_.layers.size(),
+        config_.num_layers);
+  const DType matrix = weights_.embedding.dtype();
+  for (Op op : {Op::kEmbedding, Op::kMatMul}) {
+    Check(backend.Supports(op, matrix), "backend '{}' does not support {} with {} weights",
+          backend.name(), OpName(op), DTypeName(matrix));
+  }
+  for (Op op : {Op::kRmsNorm, Op::kAdd, Op::kGeGlu, Op::kSoftcap, Op::kRope, Op::kAttention,
+                Op::kCopyRows}) {
+    Check(backend.Supports(op, DType::kF32), "backend '{}' does not support {}", backend.name(),
+          OpName(op));
+  }
+}
+
+Tensor Model::Forward(std::span<const SequenceInput> batch, LogitsFor which) {
+  Backend& b = *backend_;
+  const ModelConfig& c = config_;
+  Check(!batch.empty(), "forward: empty batch");
+  std::vector<int32_t> tokens;
+  std::vector<int32_t> positions;
+  std::set<const KvCache*> caches;
+  for (const SequenceInput& s : batch) {
+    Check(s.cache != nullptr, "forward: a sequence has no KV cache");
+    Check(!s.tokens.empty(), "forward: a sequence has no new tokens");
+    Check(caches.insert(s.cache).second, "forward: one KV cache appears twice in a batch");
+    Check(s.cache->length() + static_cast<int64_t>(s.tokens.size()) <= s.cache->capacity(),
+          "forward: {} cached + {} new tokens exceed the KV cache capacity {}",
+          s.cache->length(), s.tokens.size(), s.cache->capacity());
+    for (size_t t = 0; t < s.tokens.size(); ++t) {
+      const int32_t id = s.tokens[t];
+      Check(id >= 0 && id < c.vocab_size, "forward: token id {} is outside the vocabulary of {}",
+            id, c.vocab_size);
+      tokens.push_back(id);
+      positions.push_back(static_cast<int32_t>(s.cache->length() + static_cast<int64_t>(t)));
+    }
+  }
+  const auto rows = static_cast<int64_t>(tokens.size());
+
+  // h = E[ids] * sqrt(hidden): transformers forms the normalizer as a float32 tensor of
+  // hidden**0.5 (engine-facts 1.1); the LM head below uses the unscaled E.
+  const auto normalizer = static_cast<float>(std::sqrt(static_cast<double>(c.hidden_size)));
+  Tensor hidden = b.Allocate({rows, c.hidden_size}, DType::kF32);
+  b.Embedding(weights_.embedding, tokens, normalizer, hidden);
+
+  for (int i = 0; i < c.num_layers; ++i) Layer(i, hidden, batch, positions);
+  for (const SequenceInput& s : batch) s.cache->Advance(static_cast<int64_t>(s.tokens.size()));
+
+  Tensor selected = hidden;
+  if (which == LogitsFor::kLastPosition) {
+    selected = b.Allocate({static_cast<int64_t>(batch.size()), c.hidden_size}, DType::kF32);
+    int64_t row = 0;
+    for (size_t s = 0; s < batch.size(); ++s) {
+      row += static_cast<int64_t>(batch[s].tokens.size());
+      b.CopyRows(hidden, row - 1, selected, static_cast<int64_t>(s), 1);
+    }
+  }
+  Tensor normed = b.Allocate(selected.shape(), DType::kF32);
+  b.RmsNorm(selected, weights_.final_norm, c.rms_norm_eps, normed);
+  Tensor logits = b.Allocate({selected.rows(), c.vocab_size}, DType::kF32);
+  b.MatMul(normed, weights_.embedding, logits);  // tied LM head
+  if (c.final_softcap > 0) b.Softcap(logits, c.final_softcap);
+  return logits;
+}
+
+std::vector<float> Model::ForwardToHost(std::span<const SequenceInput> batch, LogitsFor which) {
+  Tensor logits = Forward(batch, which);
+  std::vector<float> host(static_cast<size_t>(logits.numel()));
+  backend_->Download(logits, host.data());
+  return host;
+}
+
+// One decoder block (engine-facts 1.6):
+//   Gemma 1:   h += Attn(Norm(h));              h += MLP(Norm(h))
+//   Gemma 2/3: h += PostNorm(Attn(Norm(h)));    h += PostNorm(MLP(PreNorm(h)))
+// Gemma 3 also normalizes q and k per head before RoPE.
+void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput> batch,
+                  std::span<const int32_t> positions) {
+  Backend& b = *backend_;
+  const ModelConfig& c = config_;
+  const LayerWeights& w = weights_.layers[static_cast<size_t>(index)];
+  const LayerConfig& layer = c.layers[static_cast<size_t>(index)];
+  const int64_t T = hidden.rows();
+  const float eps = c.rms_norm_eps;
+
+  // ---- attention
+  Tensor x = b.Allocate({T, c.hidden_size}, DType::kF32);
+  b.RmsNorm(hidden, w.attn_norm, eps, x);
+  Tensor q = b.Allocate({T, c.q_width()}, DType::kF32);
+  Tensor k = b.Allocate({T, c.kv_width()}, DType::kF32);
+  Tensor v = b.Allocate({T, c.kv_width()}, DType::kF32);
+  b.MatMul(x, w.q, q);
+  b.MatMul(x, w.k, k);
+  b.MatMul(x, w.v, v);
+  if (c.qk_norm) {
+    const Tensor q_heads = q.Reshaped({T * c.num_heads, c.head_dim});
+    const Tensor k_heads = k.Reshaped({T * c.num_kv_heads, c.head_dim});
+    b.RmsNorm(q_heads, w.q_norm, eps, q_heads);
+    b.RmsNorm(k_heads, w.k_norm, eps, k_heads);
+  }
+  b.Rope(q, c.head_dim, positions, layer.rope_theta, layer.rope_scaling_factor);
+  b.Rope(k, c.head_dim, positions, layer.rope_theta, layer.rope_scaling_factor);
+
+  std::vector<AttentionSequence> sequences;
+  int64_t row = 0;
+  for (const SequenceInput& s : batch) {
+    const auto n = static_cast<int64_t>(s.tokens.size());
+    const int64_t start = s.cache->length();
+    b.CopyRows(k, row, s.cache->keys(index), start, n);
+    b.CopyRows(v, row, s.cache->values(index), start, n);
+    sequences.push_back({row, n, start, s.cache->keys(index), s.cache->values(index)});
+    row += n;
+  }
+  AttentionParams params;
+  params.num_heads = c.num_heads;
+  params.num_kv_heads = c.num_kv_heads;
+  params.head_dim = c.head_dim;
+  params.scale = c.query_scale;
+  params.softcap = c.attn_softcap;
+  params.window = layer.sliding_window;
+  Tensor attended = b.Allocate({T, c.q_width()}, DType::kF32);
+  b.Attention(q, sequences, params, attended);
+  Tensor out = b.Allocate({T, c.hidden_size}, DType::kF32);
+  b.MatMul(attended, w.o, out);
+  if (c.sandwich_norms) b.RmsNorm(out, w.post_attn_norm, eps, out);
+  b.Add(hidden, out, hidden);
+
+  // ---- feed-forward (GeGLU)
+  b.RmsNorm(hidden, w.pre_ffn_norm, eps, x);
+  Tensor gate = b.Allocate({T, c.intermediate_size}, DType::kF32);
+  Tensor up = b.Allocate({T, c.intermediate_size}, DType::kF32);
+  b.MatMul(x, w.gate, gate);
+  b.MatMul(x, w.up, up);
+  b.GeGlu(gate, up, gate);
+  b.MatMul(gate, w.down, out);
+  if (c.sandwich_norms) b.RmsNorm(out, w.post_ffn_norm, eps, out);
+  b.Add(hidden, out, hidden);
+}
+
+}  // namespace gemmeter

@@ -1,0 +1,51 @@
+// The Gemma forward pass, one implementation for Gemma 1, 2 and 3 over any backend.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "engine/backend/backend.h"
+#include "engine/model/config.h"
+#include "engine/model/kv_cache.h"
+#include "engine/model/weights.h"
+
+namespace gemmeter {
+
+// New tokens of one sequence, appended after what its cache already holds.
+struct SequenceInput {
+  KvCache* cache = nullptr;
+  std::span<const int32_t> tokens;
+};
+
+enum class LogitsFor {
+  kAllPositions,  // one row per input token, in input order
+  kLastPosition,  // one row per sequence: its last new token
+};
+
+class Model {
+ public:
+  Model(ModelConfig config, ModelWeights weights, Backend& backend);
+
+  const ModelConfig& config() const { return config_; }
+  Backend& backend() const { return *backend_; }
+
+  KvCache NewCache(int64_t capacity) const { return KvCache(*backend_, config_, capacity); }
+
+  // Runs the new tokens of every sequence through the model as one batch (their rows
+  // are stacked), appends their keys/values to each sequence's cache, and returns the
+  // logits [rows, vocab] on the backend.
+  Tensor Forward(std::span<const SequenceInput> batch, LogitsFor which);
+
+  // Forward, then the logits copied to host memory (row-major [rows, vocab]).
+  std::vector<float> ForwardToHost(std::span<const SequenceInput> batch, LogitsFor which);
+
+ private:
+  void Layer(int index, const Tensor& hidden, std::span<const SequenceInput> batch,
+             std::span<const int32_t> positions);
+
+  ModelConfig config_;
+  ModelWeights weights_;
+  Backend* backend_;
+};
+
+}  // namespace gemmeter

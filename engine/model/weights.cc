@@ -1,0 +1,138 @@
+#include "engine/model/weights.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "engine/core/error.h"
+
+namespace gemmeter {
+namespace {
+
+const char* HfLayerSuffix(Family family, WeightKind kind) {
+  switch (kind) {
+    case WeightKind::kAttnNorm: return "input_layernorm.weight";
+    case WeightKind::kQ: return "self_attn.q_proj.weight";
+    case WeightKind::kK: return "self_attn.k_proj.weight";
+    case WeightKind::kV: return "self_attn.v_proj.weight";
+    case WeightKind::kO: return "self_attn.o_proj.weight";
+    case WeightKind::kQNorm: return "self_attn.q_norm.weight";
+    case WeightKind::kKNorm: return "self_attn.k_norm.weight";
+    // Gemma 1 follows Llama naming: its pre-MLP norm is "post_attention_layernorm".
+    case WeightKind::kPostAttnNorm: return "post_attention_layernorm.weight";
+    case WeightKind::kPreFfnNorm:
+      return family == Family::kGemma ? "post_attention_layernorm.weight"
+                                      : "pre_feedforward_layernorm.weight";
+    case WeightKind::kPostFfnNorm: return "post_feedforward_layernorm.weight";
+    case WeightKind::kGate: return "mlp.gate_proj.weight";
+    case WeightKind::kUp: return "mlp.up_proj.weight";
+    case WeightKind::kDown: return "mlp.down_proj.weight";
+  }
+  return "?";
+}
+
+class Loader {
+ public:
+  Loader(const ModelConfig& config, const TensorSource& source, const WeightNaming& naming,
+         Backend& backend, DType matrix_dtype)
+      : config_(config), source_(source), naming_(naming), backend_(backend),
+        matrix_dtype_(matrix_dtype) {}
+
+  const StoredTensor& Fetch(const std::string& name, const Shape& expected) {
+    const StoredTensor* t = source_.Find(name);
+    if (t == nullptr) {
+      Fail("{}: missing tensor '{}' required by a {} model", source_.Describe(), name,
+           FamilyName(config_.family));
+    }
+    if (t->dtype != DType::kF32 && t->dtype != DType::kBF16 && t->dtype != DType::kF16) {
+      Fail("{}: tensor '{}' has dtype {}; weights must be f32, bf16 or f16", t->file, name,
+           DTypeName(t->dtype));
+    }
+    if (t->shape != expected) {
+      Fail("{}: tensor '{}' has shape {} but the config ({}) needs {}", t->file, name,
+           ShapeToString(t->shape), config_.name, ShapeToString(expected));
+    }
+    return *t;
+  }
+
+  Tensor Matrix(const std::string& name, int64_t rows, int64_t cols) {
+    const StoredTensor& t = Fetch(name, {rows, cols});
+    Tensor out = backend_.Allocate(t.shape, matrix_dtype_);
+    backend_.Upload(out, t.data, t.dtype);
+    return out;
+  }
+
+  // Norm gains are computed in float32 as transformers does: (1.0 + w.float()).
+  Tensor Norm(const std::string& name, int64_t size) {
+    const StoredTensor& t = Fetch(name, {size});
+    std::vector<float> gain(static_cast<size_t>(size));
+    ConvertToF32(t.data, t.dtype, gain.size(), gain.data());
+    for (float& g : gain) g += naming_.norm_gain_offset;
+    Tensor out = backend_.Allocate({size}, DType::kF32);
+    backend_.Upload(out, gain.data(), DType::kF32);
+    return out;
+  }
+
+  LayerWeights Layer(int i) {
+    const ModelConfig& c = config_;
+    auto name = [&](WeightKind kind) { return naming_.layer_tensor(i, kind); };
+    const int64_t D = c.hidden_size, I = c.intermediate_size;
+    LayerWeights w;
+    w.attn_norm = Norm(name(WeightKind::kAttnNorm), D);
+    w.q = Matrix(name(WeightKind::kQ), c.q_width(), D);
+    w.k = Matrix(name(WeightKind::kK), c.kv_width(), D);
+    w.v = Matrix(name(WeightKind::kV), c.kv_width(), D);
+    w.o = Matrix(name(WeightKind::kO), D, c.q_width());
+    if (c.qk_norm) {
+      w.q_norm = Norm(name(WeightKind::kQNorm), c.head_dim);
+      w.k_norm = Norm(name(WeightKind::kKNorm), c.head_dim);
+    }
+    if (c.sandwich_norms) {
+      w.post_attn_norm = Norm(name(WeightKind::kPostAttnNorm), D);
+      w.post_ffn_norm = Norm(name(WeightKind::kPostFfnNorm), D);
+    }
+    w.pre_ffn_norm = Norm(name(WeightKind::kPreFfnNorm), D);
+    w.gate = Matrix(name(WeightKind::kGate), I, D);
+    w.up = Matrix(name(WeightKind::kUp), I, D);
+    w.down = Matrix(name(WeightKind::kDown), D, I);
+    return w;
+  }
+
+ private:
+  const ModelConfig& config_;
+  const TensorSource& source_;
+  const WeightNaming& naming_;
+  Backend& backend_;
+  DType matrix_dtype_;
+};
+
+}  // namespace
+
+WeightNaming HfWeightNaming(const std::string& prefix, Family family) {
+  WeightNaming naming;
+  naming.embedding = prefix + "embed_tokens.weight";
+  naming.final_norm = prefix + "norm.weight";
+  naming.layer_tensor = [prefix, family](int layer, WeightKind kind) {
+    return fmt::format("{}layers.{}.{}", prefix, layer, HfLayerSuffix(family, kind));
+  };
+  naming.norm_gain_offset = 1.0f;  // Hugging Face stores w; the gain is 1 + w
+  return naming;
+}
+
+ModelWeights LoadWeights(const ModelConfig& config, const TensorSource& source,
+                         const WeightNaming& naming, Backend& backend, DType matrix_dtype) {
+  Check(matrix_dtype == DType::kF32 || matrix_dtype == DType::kBF16,
+        "weights can be held as f32 or bf16, not {}", DTypeName(matrix_dtype));
+  for (Op op : {Op::kMatMul, Op::kEmbedding}) {
+    Check(backend.Supports(op, matrix_dtype), "backend '{}' does not support {} with {} weights",
+          backend.name(), OpName(op), DTypeName(matrix_dtype));
+  }
+  Loader loader(config, source, naming, backend, matrix_dtype);
+  ModelWeights w;
+  w.embedding = loader.Matrix(naming.embedding, config.vocab_size, config.hidden_size);
+  w.final_norm = loader.Norm(naming.final_norm, config.hidden_size);
+  for (int i = 0; i < config.num_layers; ++i) w.layers.push_back(loader.Layer(i));
+  return w;
+}
+
+}  // namespace gemmeter
