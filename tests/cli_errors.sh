@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The gemmeter command on bad input: each case must exit with status 1 (an error, not a
+# signal) and print a message naming what is wrong.
+set -u
+gemmeter="$1"
+fixtures="$2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+# expect_error STATUS PATTERN -- ARGS...: runs gemmeter ARGS, checks status and stderr.
+expect_error() {
+  local want_status="$1" pattern="$2"
+  shift 3
+  local err status
+  err="$("$gemmeter" "$@" 2>&1 >/dev/null)"
+  status=$?
+  if [[ $status -ne $want_status ]] || ! grep -qF -- "$pattern" <<<"$err"; then
+    echo "FAIL: gemmeter $*"
+    echo "  wanted status $want_status and a message containing: $pattern"
+    echo "  got status $status: $err"
+    failures=$((failures + 1))
+  else
+    echo "ok: gemmeter $* -> $status: $(head -1 <<<"$err")"
+  fi
+}
+
+cp -r "$fixtures/gemma-mqa" "$tmp/truncated"
+truncate -s 3000 "$tmp/truncated/model.safetensors"
+cp -r "$fixtures/gemma-mqa" "$tmp/badtype"
+sed -i 's/"model_type": "gemma"/"model_type": "mamba"/' "$tmp/badtype/config.json"
+
+expect_error 1 "no such file or folder" -- forward --model "$tmp/absent" --tokens 2
+expect_error 1 "truncated" -- forward --model "$tmp/truncated" --tokens 2
+expect_error 1 '"model_type" is "mamba"' -- info --model "$tmp/badtype"
+expect_error 1 "outside the vocabulary" -- forward --model "$fixtures/gemma-mqa" --tokens 2,999999
+expect_error 1 '"x" is not a non-negative token id' -- forward --model "$fixtures/gemma-mqa" --tokens 2,x
+expect_error 1 "unknown backend 'tpu'" -- forward --model "$fixtures/gemma-mqa" --tokens 2 --backend tpu
+expect_error 1 '"f8" is not one of f32, bf16' -- forward --model "$fixtures/gemma-mqa" --tokens 2 --weights f8
+# Flag errors come from the parser: a non-zero status and the offending flag named.
+expect_error 109 "--bogus" -- forward --model "$fixtures/gemma-mqa" --tokens 2 --bogus
+expect_error 106 "A subcommand is required" --
+expect_error 106 "--model is required" -- forward --tokens 2
+
+echo "$failures failed"
+[[ $failures -eq 0 ]]

@@ -1,0 +1,66 @@
+// bf16 weights.
+//
+// 1. A checkpoint stored in bf16 (gemma3-bf16, goldens computed by transformers from the
+//    same bf16 values upcast to float32) must match to the float32 budget whether we
+//    hold its matrices as f32 or bf16: bf16 -> f32 -> bf16 is lossless.
+// 2. Rounding float32 checkpoints to bf16 on load perturbs each weight by a relative
+//    error of at most 2^-9 (8 significant bits, round-to-nearest), RMS about
+//    2^-9 / sqrt(3) = 1.1e-3. A dot product of such independently-rounded weights has
+//    the same relative RMS error, i.e. an NMSE of ~1.3e-6 per matmul. The deepest tiny
+//    model chains 7 layers x 7 matmuls + the LM head = 50 roundings; if their errors add
+//    in energy, the logits' NMSE is ~6.5e-5. Budget: NMSE <= 2e-4 (3x that estimate for
+//    amplification by the norms), and argmax agreement except where transformers' top
+//    two logits are closer than kBf16LogitTolerance = 0.25 (about 5 standard
+//    deviations of the expected per-logit error at logit scale ~3).
+#include <catch2/catch.hpp>
+#include <fmt/core.h>
+
+#include "engine/backend/backend.h"
+#include "engine/model/checkpoint.h"
+#include "tests/test_util.h"
+
+namespace gemmeter {
+namespace {
+
+constexpr double kF32LogitTolerance = 1e-4;
+constexpr double kBf16Nmse = 2e-4;
+constexpr double kBf16LogitTolerance = 0.25;
+
+test::Comparison RunFixture(const std::string& name, DType weight_dtype, double tie_tolerance) {
+  auto backend = MakeBackend("reference");
+  auto model = LoadModel(test::TinyFixture(name), *backend, {weight_dtype});
+  std::vector<float> all, expected;
+  for (const auto& g : test::LoadGoldens(test::TinyFixture(name))) {
+    KvCache cache = model->NewCache(static_cast<int64_t>(g.tokens.size()));
+    const SequenceInput input{&cache, g.tokens};
+    const auto logits = model->ForwardToHost(std::span(&input, 1), LogitsFor::kAllPositions);
+    all.insert(all.end(), logits.begin(), logits.end());
+    expected.insert(expected.end(), g.logits.begin(), g.logits.end());
+  }
+  return test::CompareLogits(all, expected, model->config().vocab_size, tie_tolerance);
+}
+
+TEST_CASE("a bf16 checkpoint held as bf16 is exact", "[bf16]") {
+  const auto c = RunFixture("gemma3-bf16", DType::kBF16, kF32LogitTolerance);
+  CHECK(c.max_abs_diff <= kF32LogitTolerance);
+  CHECK(c.argmax_mismatches == 0);
+}
+
+TEST_CASE("float32 checkpoints rounded to bf16 stay within budget", "[bf16]") {
+  for (const char* name : {"gemma-mqa", "gemma-mha", "gemma2", "gemma3"}) {
+    DYNAMIC_SECTION(name) {
+      const auto c = RunFixture(name, DType::kBF16, kBf16LogitTolerance);
+      fmt::print("bf16 weights {:<10} NMSE {:.2e}, max |logit diff| {:.3f}, argmax mismatches {} "
+                 "of {} positions ({} near-ties within {})\n",
+                 name, c.nmse, c.max_abs_diff, c.argmax_mismatches, c.positions, c.near_ties,
+                 kBf16LogitTolerance);
+      CHECK(c.nmse <= kBf16Nmse);
+      CHECK(c.max_abs_diff <= 1.0);
+      CHECK(c.argmax_mismatches == 0);
+      CHECK(c.nmse > 0);  // the weights really were rounded
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gemmeter

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what gemmeter needs on a fresh Debian 12 machine and builds it into build/.
+# Idempotent: packages already present are not fetched again, and an existing build
+# folder is reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(meson ninja-build pkg-config g++ libfmt-dev nlohmann-json3-dev libcli11-dev catch2
+          libbenchmark-dev libsentencepiece-dev libdnnl-dev libssl-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The CUDA toolkit, where present, lives outside the default PATH.
+[[ -d /usr/local/cuda/bin ]] && export PATH="/usr/local/cuda/bin:$PATH"
+
+if [[ -f build/build.ninja ]]; then
+  meson setup --reconfigure build >/dev/null
+else
+  meson setup build >/dev/null
+fi
+ninja -C build
