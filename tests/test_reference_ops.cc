@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "engine/backend/backend.h"
 #include "engine/backend/reference/reference_ops.h"
 #include "engine/core/dtype.h"
 
@@ -165,6 +166,20 @@ TEST_CASE("dtype conversions round to nearest even", "[ops]") {
   CHECK(F16ToFloat(0x0001) == std::ldexp(1.0f, -24));
   CHECK(std::isinf(F16ToFloat(0x7c00)));
   CHECK(FloatToF16(1e6f) == 0x7c00);
+}
+
+TEST_CASE("the reference backend says what it supports", "[ops]") {
+  auto backend = MakeBackend("reference");
+  CHECK(backend->Supports(Op::kMatMul, DType::kF32));
+  CHECK(backend->Supports(Op::kMatMul, DType::kBF16));
+  CHECK_FALSE(backend->Supports(Op::kMatMul, DType::kF16));
+  CHECK(backend->Supports(Op::kAttention, DType::kF32));
+  CHECK_FALSE(backend->Supports(Op::kAttention, DType::kBF16));
+  // An op's contract is checked whatever the backend: wrong shapes are named.
+  Tensor x = backend->Allocate({2, 3}, DType::kF32);
+  Tensor w = backend->Allocate({4, 5}, DType::kF32);
+  Tensor y = backend->Allocate({2, 4}, DType::kF32);
+  CHECK_THROWS_WITH(backend->MatMul(x, w, y), Catch::Contains("matmul: weight f32[4, 5] must be [N, 3]"));
 }
 
 }  // namespace
