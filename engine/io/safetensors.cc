@@ -99,6 +99,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
            path, name, end, data_size);
     }
     t.data = data_section + begin;
+    t.bytes = static_cast<size_t>(end - begin);
+    t.type_name = dtype_field.get<std::string>();
     tensors_.emplace(name, std::move(t));
   }
 }

@@ -1,5 +1,6 @@
-// TensorSource: named tensors stored in a checkpoint (safetensors today, GGUF next),
-// seen as host-memory views. The model loader asks a source for each weight by name.
+// TensorSource: the named tensors of a checkpoint (safetensors or GGUF), seen as
+// host-memory views in PyTorch dimension order. The model loader asks a source for each
+// weight by name and has it convert (or dequantize) the data to float32.
 #pragma once
 
 #include <string>
@@ -12,10 +13,14 @@ namespace gemmeter {
 
 struct StoredTensor {
   std::string name;
-  std::string file;    // the file it lives in, for error messages
+  std::string file;       // the file it lives in, for error messages
+  Shape shape;            // PyTorch order (outermost first)
+  std::string type_name;  // the file's own name for the element type: "F32", "BF16", "Q4_K", ...
+  // True when the bytes are plain elements of `dtype` (not a quantized block format).
+  bool plain = true;
   DType dtype = DType::kF32;
-  Shape shape;         // PyTorch order (outermost first)
-  const void* data = nullptr;  // host memory (usually memory-mapped), numel * dtype size
+  const void* data = nullptr;  // host memory (usually memory-mapped)
+  size_t bytes = 0;
 };
 
 class TensorSource {
@@ -26,6 +31,9 @@ class TensorSource {
   virtual std::vector<std::string> Names() const = 0;
   // For messages: the file or folder the tensors come from.
   virtual std::string Describe() const = 0;
+  // Converts `tensor` (one of this source's) to numel float32 values in PyTorch order,
+  // dequantizing if needed. Throws Error naming the tensor and its type when it cannot.
+  virtual void ReadAsF32(const StoredTensor& tensor, float* out) const;
 };
 
 }  // namespace gemmeter

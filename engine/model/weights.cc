@@ -44,7 +44,8 @@ class Loader {
       Fail("{}: missing tensor '{}' required by a {} model", source_.Describe(), name,
            FamilyName(config_.family));
     }
-    if (t->dtype != DType::kF32 && t->dtype != DType::kBF16 && t->dtype != DType::kF16) {
+    if (t->plain && t->dtype != DType::kF32 && t->dtype != DType::kBF16 &&
+        t->dtype != DType::kF16) {
       Fail("{}: tensor '{}' has dtype {}; weights must be f32, bf16 or f16", t->file, name,
            DTypeName(t->dtype));
     }
@@ -58,7 +59,13 @@ class Loader {
   Tensor Matrix(const std::string& name, int64_t rows, int64_t cols) {
     const StoredTensor& t = Fetch(name, {rows, cols});
     Tensor out = backend_.Allocate(t.shape, matrix_dtype_);
-    backend_.Upload(out, t.data, t.dtype);
+    if (t.plain) {  // no float32 copy needed: the backend converts while uploading
+      backend_.Upload(out, t.data, t.dtype);
+    } else {
+      std::vector<float> values(static_cast<size_t>(rows * cols));
+      source_.ReadAsF32(t, values.data());
+      backend_.Upload(out, values.data(), DType::kF32);
+    }
     return out;
   }
 
@@ -66,7 +73,7 @@ class Loader {
   Tensor Norm(const std::string& name, int64_t size) {
     const StoredTensor& t = Fetch(name, {size});
     std::vector<float> gain(static_cast<size_t>(size));
-    ConvertToF32(t.data, t.dtype, gain.size(), gain.data());
+    source_.ReadAsF32(t, gain.data());
     for (float& g : gain) g += naming_.norm_gain_offset;
     Tensor out = backend_.Allocate({size}, DType::kF32);
     backend_.Upload(out, gain.data(), DType::kF32);

@@ -1,0 +1,226 @@
+#include "cli/commands.h"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "engine/backend/backend.h"
+#include "engine/core/error.h"
+#include "engine/model/checkpoint.h"
+#include "engine/model/generate.h"
+
+namespace gemmeter::cli {
+namespace {
+
+DType ParseWeightDType(const std::string& s) {
+  if (s == "f32") return DType::kF32;
+  if (s == "bf16") return DType::kBF16;
+  Fail("--weights: \"{}\" is not one of f32, bf16", s);
+}
+
+std::string ResolveModel(const std::string& model) {
+  return model.empty() ? DefaultModelPath() : model;
+}
+
+// A backend and a model loaded onto it, with a progress line on stderr.
+struct Loaded {
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Model> model;
+  std::string path;
+};
+
+Loaded Load(const ModelOptions& options) {
+  Loaded l;
+  l.path = ResolveModel(options.model);
+  const DType dtype = ParseWeightDType(options.weights);
+  l.backend = MakeBackend(options.backend);
+  fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
+             l.backend->name(), options.weights);
+  const auto start = std::chrono::steady_clock::now();
+  l.model = LoadModel(l.path, *l.backend, {dtype});
+  fmt::print(stderr, "loaded {} ({} parameters) in {:.1f} s\n", FamilyName(l.model->config().family),
+             l.model->config().ParameterCount(),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return l;
+}
+
+std::string LayerPattern(const ModelConfig& c) {
+  std::string s;
+  for (const LayerConfig& l : c.layers) s += l.sliding_window > 0 ? 'L' : 'G';
+  return s;
+}
+
+void PrintConfig(const ModelConfig& c) {
+  fmt::print("family           {}\n", FamilyName(c.family));
+  fmt::print("parameters       {}\n", c.ParameterCount());
+  fmt::print("vocab            {}\n", c.vocab_size);
+  fmt::print("hidden           {}\n", c.hidden_size);
+  fmt::print("intermediate     {}\n", c.intermediate_size);
+  fmt::print("layers           {}  ({}; L = sliding window, G = global)\n", c.num_layers, LayerPattern(c));
+  fmt::print("heads            {} query, {} key/value, head_dim {}\n", c.num_heads, c.num_kv_heads,
+             c.head_dim);
+  fmt::print("query scale      {:.6g}\n", c.query_scale);
+  int window = 0;
+  for (const LayerConfig& l : c.layers) window = std::max(window, l.sliding_window);
+  if (window > 0) fmt::print("sliding window   {}\n", window);
+  std::vector<std::string> ropes;
+  for (const LayerConfig& l : c.layers) {
+    std::string r = fmt::format("{:g}", l.rope_theta);
+    if (l.rope_scaling_factor != 1.0f) r += fmt::format(" (linear /{:g})", l.rope_scaling_factor);
+    if (std::find(ropes.begin(), ropes.end(), r) == ropes.end()) ropes.push_back(r);
+  }
+  fmt::print("rope theta       {}\n", fmt::join(ropes, ", "));
+  fmt::print("soft-caps        attention {}, final {}\n",
+             c.attn_softcap > 0 ? fmt::format("{:g}", c.attn_softcap) : "none",
+             c.final_softcap > 0 ? fmt::format("{:g}", c.final_softcap) : "none");
+  fmt::print("norms            {}{}\n", c.sandwich_norms ? "pre + post (sandwich)" : "pre only",
+             c.qk_norm ? ", q/k norms" : "");
+  fmt::print("context length   {}\n", c.max_position_embeddings);
+}
+
+std::vector<int32_t> ParseTokenIds(const std::string& text) {
+  std::vector<int32_t> ids;
+  size_t pos = 0;
+  while (true) {
+    const size_t comma = text.find(',', pos);
+    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    size_t used = 0;
+    long long value = -1;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || item.empty() || value < 0 || value > INT32_MAX) {
+      Fail("--tokens: \"{}\" is not a non-negative token id (expected e.g. 2,651,6037)", item);
+    }
+    ids.push_back(static_cast<int32_t>(value));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return ids;
+}
+
+// Gemma's chat turn format: <start_of_turn>user\n{prompt}<end_of_turn>\n<start_of_turn>model\n
+// The turn markers are control tokens, so they are inserted as ids, not encoded as text.
+std::vector<int32_t> ChatPrompt(const Tokenizer& tok, const std::string& prompt) {
+  const int32_t start = tok.PieceId("<start_of_turn>");
+  const int32_t end = tok.PieceId("<end_of_turn>");
+  if (start < 0 || end < 0) Fail("--chat: this tokenizer has no <start_of_turn>/<end_of_turn> tokens");
+  std::vector<int32_t> ids = {tok.bos_id(), start};
+  auto append = [&](const std::string& text) {
+    const auto part = tok.Encode(text, /*add_bos=*/false);
+    ids.insert(ids.end(), part.begin(), part.end());
+  };
+  append("user\n" + prompt);
+  ids.push_back(end);
+  append("\n");
+  ids.push_back(start);
+  append("model\n");
+  return ids;
+}
+
+}  // namespace
+
+void RunInfo(const InfoOptions& options) {
+  if (!options.preset.empty()) {
+    const ModelConfig c = Preset(options.preset);
+    fmt::print("preset           {}\n", c.name);
+    PrintConfig(c);
+    return;
+  }
+  const CheckpointInfo info = InspectCheckpoint(ResolveModel(options.model));
+  fmt::print("checkpoint       {}\n", info.path);
+  fmt::print("format           {}, {:.1f} MiB\n", info.format, info.file_bytes / 1048576.0);
+  PrintConfig(info.config);
+  std::vector<std::string> types;
+  for (const auto& [type, count] : info.tensor_types) types.push_back(fmt::format("{} {}", type, count));
+  fmt::print("tensors          {} ({})\n", info.tensor_count, fmt::join(types, ", "));
+  fmt::print("tokenizer        {}\n", info.tokenizer);
+}
+
+void RunGenerate(const RunOptions& options) {
+  if (options.max_tokens < 1) Fail("--max-tokens must be at least 1");
+  Loaded l = Load(options.model);
+  auto tokenizer = LoadTokenizer(l.path);
+  const std::vector<int32_t> prompt =
+      options.chat ? ChatPrompt(*tokenizer, options.prompt) : tokenizer->Encode(options.prompt);
+  GenerateOptions generate;
+  generate.max_new_tokens = options.max_tokens;
+  generate.sampling = options.sampling;
+  if (!options.ignore_eos) {
+    generate.stop_tokens = {tokenizer->eos_id()};
+    if (const int32_t eot = tokenizer->PieceId("<end_of_turn>"); eot >= 0) generate.stop_tokens.push_back(eot);
+  }
+  if (!options.chat) fmt::print("{}", options.prompt);
+  std::fflush(stdout);
+  TextStreamer streamer(*tokenizer);
+  const GenerationResult r = Generate(*l.model, prompt, generate, [&](int32_t id) {
+    fmt::print("{}", streamer.Push(id));
+    std::fflush(stdout);
+  });
+  fmt::print("\n");
+  const auto decoded = static_cast<int64_t>(r.tokens.size()) - 1;  // the first comes from prefill
+  fmt::print(stderr, "prefill: {} tokens in {:.2f} s ({:.1f} tokens/s)\n", r.prompt_tokens,
+             r.prefill_seconds, r.prompt_tokens / std::max(r.prefill_seconds, 1e-9));
+  if (decoded > 0) {
+    fmt::print(stderr, "decode:  {} tokens in {:.2f} s ({:.1f} tokens/s)\n", decoded, r.decode_seconds,
+               decoded / std::max(r.decode_seconds, 1e-9));
+  }
+}
+
+void RunScore(const ScoreOptions& options) {
+  if (options.continuation.empty()) Fail("--continuation must not be empty");
+  Loaded l = Load(options.model);
+  auto tokenizer = LoadTokenizer(l.path);
+  // As lm-evaluation-harness (_encode_pair): trailing whitespace of the context moves to
+  // the continuation, the pair is tokenized whole, and the continuation's tokens are
+  // those after the separately tokenized context.
+  std::string context = options.context;
+  std::string continuation = options.continuation;
+  while (!context.empty() && std::isspace(static_cast<unsigned char>(context.back()))) {
+    continuation.insert(continuation.begin(), context.back());
+    context.pop_back();
+  }
+  const std::vector<int32_t> whole = tokenizer->Encode(context + continuation);
+  const std::vector<int32_t> context_ids = tokenizer->Encode(context);
+  if (whole.size() <= context_ids.size()) Fail("the continuation adds no tokens to the context");
+  const std::span<const int32_t> all(whole);
+  const auto split = context_ids.size();
+  const ContinuationScore s = ScoreContinuation(*l.model, all.first(split), all.subspan(split));
+  fmt::print("context tokens       {}\n", split);
+  fmt::print("continuation tokens  {}\n", whole.size() - split);
+  for (size_t i = split; i < whole.size(); ++i) {
+    fmt::print("  {:>8}  {:<24}  log p = {:.6f}\n", whole[i], fmt::format("{:?}", tokenizer->Decode(all.subspan(i, 1))),
+               s.token_log_probs[i - split]);
+  }
+  fmt::print("log-likelihood       {:.6f}\n", s.log_likelihood);
+  fmt::print("greedy               {}\n", s.is_greedy ? "yes" : "no");
+}
+
+void RunForward(const ForwardOptions& options) {
+  const std::vector<int32_t> tokens = ParseTokenIds(options.tokens);
+  Loaded l = Load(options.model);
+  KvCache cache = l.model->NewCache(static_cast<int64_t>(tokens.size()));
+  const SequenceInput input{&cache, tokens};
+  const std::vector<float> logits = l.model->ForwardToHost(std::span(&input, 1), LogitsFor::kLastPosition);
+  std::vector<int32_t> order(logits.size());
+  std::iota(order.begin(), order.end(), 0);
+  const size_t k = std::min<size_t>(static_cast<size_t>(options.top), order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                    [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+  fmt::print("input {} tokens: {}\n", tokens.size(), fmt::join(tokens, ","));
+  fmt::print("next-token distribution (top {} of {}):\n", k, logits.size());
+  fmt::print("  {:>4}  {:>8}  {:>10}  {:>9}\n", "rank", "token", "logit", "prob");
+  for (size_t r = 0; r < k; ++r) {
+    const int32_t id = order[r];
+    fmt::print("  {:>4}  {:>8}  {:>10.4f}  {:>9.5f}\n", r + 1, id, logits[id], std::exp(LogSoftmaxAt(logits, id)));
+  }
+}
+
+}  // namespace gemmeter::cli

@@ -1,0 +1,49 @@
+// The subcommands of the gemmeter command line. Each Run* function throws
+// gemmeter::Error on bad input; main() prints it and exits with status 1.
+#pragma once
+
+#include <string>
+
+#include "engine/model/sampler.h"
+
+namespace gemmeter::cli {
+
+// Options every model-running subcommand takes.
+struct ModelOptions {
+  std::string model;  // empty: the default model
+  std::string backend = "reference";
+  std::string weights = "f32";
+};
+
+struct InfoOptions {
+  std::string model;
+  std::string preset;
+};
+
+struct RunOptions {
+  ModelOptions model;
+  std::string prompt;
+  int max_tokens = 64;
+  SamplingOptions sampling;
+  bool chat = false;        // wrap the prompt in Gemma's chat turn format
+  bool ignore_eos = false;  // keep generating past end-of-sequence tokens
+};
+
+struct ScoreOptions {
+  ModelOptions model;
+  std::string context;
+  std::string continuation;
+};
+
+struct ForwardOptions {
+  ModelOptions model;
+  std::string tokens;  // comma-separated ids
+  int top = 10;
+};
+
+void RunInfo(const InfoOptions& options);
+void RunGenerate(const RunOptions& options);
+void RunScore(const ScoreOptions& options);
+void RunForward(const ForwardOptions& options);
+
+}  // namespace gemmeter::cli

@@ -1,0 +1,127 @@
+#include "engine/tokenizer/tokenizer.h"
+
+#include <sentencepiece_processor.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/core/error.h"
+#include "engine/io/gguf.h"
+#include "engine/tokenizer/sentencepiece_proto.h"
+
+namespace gemmeter {
+
+Tokenizer::Tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor,
+                     std::string source)
+    : processor_(std::move(processor)), source_(std::move(source)) {}
+
+Tokenizer::~Tokenizer() = default;
+
+std::unique_ptr<Tokenizer> Tokenizer::FromSerializedProto(const std::string& bytes,
+                                                          const std::string& source) {
+  auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
+  const auto status = processor->LoadFromSerializedProto(bytes);
+  if (!status.ok()) Fail("{}: not a usable sentencepiece model: {}", source, status.ToString());
+  return std::unique_ptr<Tokenizer>(new Tokenizer(std::move(processor), source));
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::FromModelFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail("{}: cannot open tokenizer model", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return FromSerializedProto(buffer.str(), path);
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
+  if (!f.Has("tokenizer.ggml.tokens")) {
+    Fail("{}: no tokenizer in this file (metadata 'tokenizer.ggml.tokens' is missing)", f.path());
+  }
+  const std::string model = f.Has("tokenizer.ggml.model") ? f.GetString("tokenizer.ggml.model")
+                                                          : "llama";
+  if (model != "llama") {
+    Fail("{}: metadata 'tokenizer.ggml.model' is '{}'; Gemma uses a sentencepiece ('llama') "
+         "tokenizer", f.path(), model);
+  }
+  SentencePieceVocab vocab;
+  vocab.pieces = f.GetStringArray("tokenizer.ggml.tokens");
+  const std::vector<double>& scores = f.GetNumberArray("tokenizer.ggml.scores");
+  const std::vector<double>& types = f.GetNumberArray("tokenizer.ggml.token_type");
+  const size_t n = vocab.pieces.size();
+  if (scores.size() != n || types.size() != n) {
+    Fail("{}: metadata 'tokenizer.ggml.scores' ({}) and 'tokenizer.ggml.token_type' ({}) must "
+         "have one entry per token ({})", f.path(), scores.size(), types.size(), n);
+  }
+  auto id = [&](const char* key, int fallback) {
+    const std::string k = std::string("tokenizer.ggml.") + key;
+    const int v = f.Has(k) ? static_cast<int>(f.GetInt(k)) : fallback;
+    if (v < 0 || static_cast<size_t>(v) >= n) {
+      Fail("{}: metadata '{}' = {} is outside the vocabulary of {}", f.path(), k, v, n);
+    }
+    return v;
+  };
+  vocab.unk_id = id("unknown_token_id", 3);
+  vocab.bos_id = id("bos_token_id", 2);
+  vocab.eos_id = id("eos_token_id", 1);
+  vocab.pad_id = id("padding_token_id", 0);
+  for (size_t i = 0; i < n; ++i) {
+    vocab.scores.push_back(static_cast<float>(scores[i]));
+    const int type = static_cast<int>(types[i]);
+    if (type < 1 || type > 6) {
+      Fail("{}: metadata 'tokenizer.ggml.token_type' has unknown type {} for token {}", f.path(),
+           type, i);
+    }
+    vocab.types.push_back(static_cast<PieceType>(type));
+  }
+  // sentencepiece requires the unknown piece to have type UNKNOWN; Gemma GGUFs mark
+  // <unk> as a control token.
+  vocab.types[static_cast<size_t>(vocab.unk_id)] = PieceType::kUnknown;
+  return FromSerializedProto(SerializeGemmaModelProto(vocab), f.path() + " (tokenizer)");
+}
+
+std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_bos) const {
+  std::vector<int> ids;
+  const auto status = processor_->Encode(text, &ids);
+  if (!status.ok()) Fail("{}: cannot encode text: {}", source_, status.ToString());
+  std::vector<int32_t> out;
+  out.reserve(ids.size() + 1);
+  if (add_bos) out.push_back(bos_id());
+  out.insert(out.end(), ids.begin(), ids.end());
+  return out;
+}
+
+std::string Tokenizer::Decode(std::span<const int32_t> ids) const {
+  std::vector<int> v(ids.begin(), ids.end());
+  for (int id : v) {
+    if (id < 0 || id >= vocab_size()) Fail("{}: cannot decode token id {}", source_, id);
+  }
+  std::string text;
+  const auto status = processor_->Decode(v, &text);
+  if (!status.ok()) Fail("{}: cannot decode: {}", source_, status.ToString());
+  return text;
+}
+
+std::string Tokenizer::Piece(int32_t id) const { return processor_->IdToPiece(id); }
+int32_t Tokenizer::vocab_size() const { return processor_->GetPieceSize(); }
+int32_t Tokenizer::bos_id() const { return processor_->bos_id(); }
+int32_t Tokenizer::eos_id() const { return processor_->eos_id(); }
+
+int32_t Tokenizer::PieceId(const std::string& piece) const {
+  const int id = processor_->PieceToId(piece);
+  return id == processor_->unk_id() && piece != processor_->IdToPiece(id) ? -1 : id;
+}
+
+std::string TextStreamer::Push(int32_t id) {
+  ids_.push_back(id);
+  const std::string text = tokenizer_.Decode(ids_);
+  // Hold back a trailing U+FFFD (EF BF BD): byte-fallback tokens of a multi-byte
+  // character decode to it until the character is complete.
+  size_t end = text.size();
+  if (end >= 3 && text.compare(end - 3, 3, "\xEF\xBF\xBD") == 0) end -= 3;
+  if (end <= printed_) return "";
+  std::string chunk = text.substr(printed_, end - printed_);
+  printed_ = end;
+  return chunk;
+}
+
+}  // namespace gemmeter
