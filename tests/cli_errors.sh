@@ -40,7 +40,8 @@ expect_error 1 '"f8" is not one of f32, bf16' -- forward --model "$fixtures/gemm
 # Flag errors come from the parser: a non-zero status and the offending flag named.
 expect_error 109 "--bogus" -- forward --model "$fixtures/gemma-mqa" --tokens 2 --bogus
 expect_error 106 "A subcommand is required" --
-expect_error 106 "--model is required" -- forward --tokens 2
+expect_error 106 "--tokens is required" -- forward --model "$fixtures/gemma-mqa"
+expect_error 106 "--prompt is required" -- run
 
 echo "$failures failed"
 [[ $failures -eq 0 ]]

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(meson ninja-build pkg-config g++ libfmt-dev nlohmann-json3-dev libcli11-dev catch2
+packages=(meson ninja-build pkg-config g++ zlib1g-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
           libbenchmark-dev libsentencepiece-dev libdnnl-dev libssl-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,32 @@
+// MMLU (Hendrycks et al., ICLR 2021) in its original layout: one headerless CSV per
+// subject, mmlu/<split>/<subject>_<split>.csv, rows "question,A,B,C,D,answer".
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace gemmeter::datasets {
+
+struct MmluQuestion {
+  std::string subject;  // file name before _<split>.csv, e.g. "college_mathematics"
+  std::string question;
+  std::array<std::string, 4> choices;
+  int answer = 0;       // 0..3 for A..D
+  std::string source;   // "file:line" of the row, for messages
+};
+
+// All questions of a split ("test" or "dev"): subjects in file-name order, rows in file
+// order. Throws Error naming the file and line of a malformed row.
+std::vector<MmluQuestion> LoadMmlu(const std::string& dataset_root, const std::string& split);
+
+// RFC 4180 CSV: fields quoted with '"' when they contain ',', '"' or newlines; '""' is
+// an escaped quote; quoted fields keep '\r' and '\n'. Returns the rows with the line
+// each starts on. `path` names the file in errors.
+struct CsvRow {
+  std::vector<std::string> fields;
+  int line = 0;
+};
+std::vector<CsvRow> ParseCsv(const std::string& text, const std::string& path);
+
+}  // namespace gemmeter::datasets
