@@ -7,7 +7,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <numeric>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/backend/backend.h"
 #include "engine/core/error.h"
@@ -201,6 +204,31 @@ void RunScore(const ScoreOptions& options) {
   }
   fmt::print("log-likelihood       {:.6f}\n", s.log_likelihood);
   fmt::print("greedy               {}\n", s.is_greedy ? "yes" : "no");
+}
+
+void RunTokenize(const TokenizeOptions& options) {
+  if (options.text.empty() == options.input.empty()) Fail("tokenize: give exactly one of --text or --input");
+  auto tokenizer = LoadTokenizer(ResolveModel(options.model));
+  auto print_ids = [&](const std::string& text) {
+    fmt::print("[{}]\n", fmt::join(tokenizer->Encode(text, !options.no_bos), ","));
+  };
+  if (!options.text.empty()) {
+    print_ids(options.text);
+    return;
+  }
+  std::ifstream in(options.input);
+  if (!in) Fail("{}: cannot open", options.input);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    nlohmann::json value;
+    try {
+      value = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      Fail("{}:{}: not a JSON string: {}", options.input, number, e.what());
+    }
+    if (!value.is_string()) Fail("{}:{}: not a JSON string", options.input, number);
+    print_ids(value.get<std::string>());
+  }
 }
 
 void RunForward(const ForwardOptions& options) {

@@ -41,7 +41,15 @@ struct ForwardOptions {
   int top = 10;
 };
 
+struct TokenizeOptions {
+  std::string model;
+  std::string text;
+  std::string input;  // a file of JSON strings, one per line
+  bool no_bos = false;
+};
+
 void RunInfo(const InfoOptions& options);
+void RunTokenize(const TokenizeOptions& options);
 void RunGenerate(const RunOptions& options);
 void RunScore(const ScoreOptions& options);
 void RunForward(const ForwardOptions& options);

@@ -70,6 +70,14 @@ int Main(int argc, char** argv) {
   score_cmd->add_option("--continuation", score.continuation,
                         "the continuation text, usually starting with a space")->required();
 
+  TokenizeOptions tokenize;
+  auto* tokenize_cmd = app.add_subcommand("tokenize", "print the token ids of text (with BOS)");
+  tokenize_cmd->add_option("--model", tokenize.model, kModelHelp);
+  tokenize_cmd->add_option("-t,--text", tokenize.text, "the text to tokenize");
+  tokenize_cmd->add_option("--input", tokenize.input,
+                           "a file with one JSON string per line; prints one id list per line");
+  tokenize_cmd->add_flag("--no-bos", tokenize.no_bos, "do not prepend <bos>");
+
   ForwardOptions forward;
   auto* forward_cmd = app.add_subcommand(
       "forward", "run token ids through a model and print the next-token distribution");
@@ -89,6 +97,7 @@ int Main(int argc, char** argv) {
     if (*run_cmd) RunGenerate(run);
     if (*score_cmd) RunScore(score);
     if (*forward_cmd) RunForward(forward);
+    if (*tokenize_cmd) RunTokenize(tokenize);
   } catch (const Error& e) {
     fmt::print(stderr, "gemmeter: error: {}\n", e.what());
     return 1;

@@ -31,7 +31,9 @@ Generator with a fixed seed.
 """
 import argparse
 import hashlib
+import json
 import pathlib
+import struct
 from importlib.metadata import version
 
 import numpy as np
@@ -39,7 +41,7 @@ import torch
 import gguf
 from gguf import GGMLQuantizationType as QT
 from gguf.quants import dequantize
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 SEED = 20240601
 RANDOM_ROWS = 3
@@ -78,6 +80,18 @@ def sha256_file(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def save_safetensors(tensors, path, metadata):
+    """safetensors.torch.save, with the JSON header rewritten with sorted keys: safetensors
+    emits the metadata in hash-map order, which changes from run to run, and the fixtures
+    should be byte-identical when regenerated."""
+    blob = save(tensors, metadata=metadata)
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.dumps(json.loads(blob[8:8 + n]), sort_keys=True, separators=(",", ":"))
+    header = header.encode("utf-8")
+    header += b" " * (-len(header) % 8)  # keep the data 8-byte aligned, as safetensors does
+    pathlib.Path(path).write_bytes(struct.pack("<Q", len(header)) + header + blob[8 + n:])
 
 
 def random_scales(rng, n):
@@ -180,7 +194,7 @@ def main():
     metadata = {"gguf_py": version("gguf"),
                 "source_gguf_sha256": gguf_sha, "seed": str(SEED)}
     metadata.update(sources)
-    save_file(expected, str(out / "expected.safetensors"), metadata=metadata)
+    save_safetensors(expected, str(out / "expected.safetensors"), metadata=metadata)
 
     # Round trip: types, shapes (GGUF order ne0 first) and bytes as written.
     check = gguf.GGUFReader(str(blocks_path))

@@ -60,11 +60,12 @@ import json
 import os
 import pathlib
 import random
+import struct
 import time
 
 import torch
 import transformers
-from safetensors.torch import save_file
+from safetensors.torch import save
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 LENGTHS = (16, 32, 64, 100, 128, 200, 300, 512)
@@ -93,6 +94,18 @@ def sha256_file(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def save_safetensors(tensors, path, metadata):
+    """safetensors.torch.save, with the JSON header rewritten with sorted keys: safetensors
+    emits the metadata in hash-map order, which changes from run to run, and the fixtures
+    should be byte-identical when regenerated."""
+    blob = save(tensors, metadata=metadata)
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.dumps(json.loads(blob[8:8 + n]), sort_keys=True, separators=(",", ":"))
+    header = header.encode("utf-8")
+    header += b" " * (-len(header) % 8)  # keep the data 8-byte aligned, as safetensors does
+    pathlib.Path(path).write_bytes(struct.pack("<Q", len(header)) + header + blob[8 + n:])
 
 
 def load_pieces(shared):
@@ -182,7 +195,7 @@ def main():
                 "smallest_top2_gap": float(gaps[worst]),
             })
             del logits
-    save_file(goldens, str(out / "logits.safetensors"), metadata=metadata)
+    save_safetensors(goldens, str(out / "logits.safetensors"), metadata=metadata)
 
     greedy, greedy_prompts = {}, []
     with torch.no_grad():
@@ -212,7 +225,7 @@ def main():
             greedy_prompts.append({"index": j, "text": text, "tokens": prompt.shape[1],
                                    "continuation": continuation,
                                    "smallest_gap": float(gaps.min())})
-    save_file(greedy, str(out / "greedy.safetensors"), metadata=metadata)
+    save_safetensors(greedy, str(out / "greedy.safetensors"), metadata=metadata)
 
     info = {**metadata, "seed": SEED, "logit_prompts": logit_prompts,
             "greedy": {"max_new_tokens": NEW_TOKENS, "min_new_tokens": NEW_TOKENS,

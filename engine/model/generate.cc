@@ -15,11 +15,15 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 }  // namespace
 
-double LogSoftmaxAt(std::span<const float> logits, int32_t id) {
+double LogSumExp(std::span<const float> logits) {
   const double max_logit = *std::max_element(logits.begin(), logits.end());
   double sum = 0;
   for (float l : logits) sum += std::exp(static_cast<double>(l) - max_logit);
-  return static_cast<double>(logits[static_cast<size_t>(id)]) - max_logit - std::log(sum);
+  return max_logit + std::log(sum);
+}
+
+double LogSoftmaxAt(std::span<const float> logits, int32_t id) {
+  return static_cast<double>(logits[static_cast<size_t>(id)]) - LogSumExp(logits);
 }
 
 GenerationResult Generate(Model& model, std::span<const int32_t> prompt,

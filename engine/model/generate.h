@@ -42,7 +42,9 @@ struct ContinuationScore {
 ContinuationScore ScoreContinuation(Model& model, std::span<const int32_t> context,
                                     std::span<const int32_t> continuation);
 
-// log-softmax of `logits` at `id`, computed in double: l_id - log(sum_j exp(l_j)).
+// log(sum_j exp(l_j)), computed in double with the maximum subtracted first.
+double LogSumExp(std::span<const float> logits);
+// log-softmax of `logits` at `id`: l_id - LogSumExp(logits).
 double LogSoftmaxAt(std::span<const float> logits, int32_t id);
 
 }  // namespace gemmeter

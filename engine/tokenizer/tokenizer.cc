@@ -73,6 +73,16 @@ std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
     }
     vocab.types.push_back(static_cast<PieceType>(type));
   }
+  // Gemma GGUFs store the user-defined whitespace pieces ("  ", "   ", ...) with raw
+  // spaces, while sentencepiece matches user-defined pieces against the normalized text,
+  // where every space is already U+2581. Escaping them here makes a run of spaces match
+  // its piece, as transformers' tokenizer (which matches them on the raw text) does.
+  for (size_t i = 0; i < n; ++i) {
+    if (vocab.types[i] != PieceType::kUserDefined) continue;
+    std::string escaped;
+    for (char ch : vocab.pieces[i]) escaped += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
+    vocab.pieces[i] = std::move(escaped);
+  }
   // sentencepiece requires the unknown piece to have type UNKNOWN; Gemma GGUFs mark
   // <unk> as a control token.
   vocab.types[static_cast<size_t>(vocab.unk_id)] = PieceType::kUnknown;

@@ -1,0 +1,102 @@
+// Tokenizer parity with transformers' tokenizer loaded from the same GGUF
+// (tools/make_tokenizer_goldens.py), on the strings the evaluators tokenize, and
+// round trips decode(encode(s)) == s.
+#include <catch2/catch.hpp>
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/text_file.h"
+#include "engine/build_config.h"
+#include "engine/model/checkpoint.h"
+#include "tests/tokenizer_strings.h"
+
+namespace gemmeter {
+namespace {
+
+const std::string kFixtures = std::string(GEMMETER_SOURCE_ROOT) + "/tests/fixtures/tokenizer/";
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  return nlohmann::json::parse(in);
+}
+
+TEST_CASE("token ids equal transformers' on a sample of evaluator strings", "[tokenizer]") {
+  auto tok = LoadTokenizer(DefaultModelPath());
+  const auto sample = ReadJson(kFixtures + "gemma3-sample.json");
+  const std::string root = datasets::DefaultDatasetRoot();
+  std::map<std::string, std::vector<std::string>> strings;
+  int64_t checked = 0, mismatches = 0, round_trip_failures = 0;
+  std::map<std::string, int> per_dataset;
+  for (const auto& entry : sample) {
+    const std::string dataset = entry["dataset"].get<std::string>();
+    if (!strings.count(dataset)) strings[dataset] = test::TokenizerStrings(dataset, root);
+    const auto index = entry["index"].get<size_t>();
+    REQUIRE(index < strings[dataset].size());
+    const std::string& text = strings[dataset][index];
+    if (entry.contains("text")) REQUIRE(entry["text"].get<std::string>() == text);  // same enumeration
+    const std::vector<int32_t> ids = tok->Encode(text);
+    bool same;
+    if (entry.contains("ids")) {
+      same = ids == entry["ids"].get<std::vector<int32_t>>();
+      if (!same) {
+        UNSCOPED_INFO(dataset << "[" << index << "] " << text << "\n  ours:   " << fmt::format("{}", fmt::join(ids, ","))
+                               << "\n  theirs: " << entry["ids"].dump());
+      }
+    } else {  // HellaSwag: only a digest is committed (the text is under a DMCA claim)
+      same = test::IdsDigest({ids}) == entry["ids_sha256"].get<std::string>() &&
+             ids.size() == entry["count"].get<size_t>();
+      if (!same) UNSCOPED_INFO(dataset << "[" << index << "] differs (" << ids.size() << " ids)");
+    }
+    mismatches += same ? 0 : 1;
+    ++checked;
+    ++per_dataset[dataset];
+    const std::span<const int32_t> without_bos = std::span(ids).subspan(1);
+    if (tok->Decode(without_bos) != text) {
+      ++round_trip_failures;
+      UNSCOPED_INFO("round trip fails for " << dataset << "[" << index << "]");
+    }
+  }
+  fmt::print("tokenizer sample: {} strings ({} mmlu, {} piqa, {} hellaswag), {} id mismatches, "
+             "{} round-trip failures\n", checked, per_dataset["mmlu"], per_dataset["piqa"],
+             per_dataset["hellaswag"], mismatches, round_trip_failures);
+  CHECK(checked >= 2000);
+  CHECK(mismatches == 0);
+  CHECK(round_trip_failures == 0);
+}
+
+TEST_CASE("token ids equal transformers' on every evaluator string", "[tokenizer][slow]") {
+  auto tok = LoadTokenizer(DefaultModelPath());
+  const auto digests = ReadJson(kFixtures + "gemma3-digests.json");
+  const std::string root = datasets::DefaultDatasetRoot();
+  for (const char* dataset : {"piqa", "mmlu", "hellaswag"}) {
+    const auto& expected = digests[dataset];
+    const std::vector<std::string> strings = test::TokenizerStrings(dataset, root);
+    REQUIRE(strings.size() == expected["strings"].get<size_t>());
+    const auto chunk = expected["chunk_size"].get<size_t>();
+    size_t chunks_ok = 0, round_trips_ok = 0;
+    const auto& chunk_digests = expected["chunk_sha256"];
+    for (size_t c = 0; c * chunk < strings.size(); ++c) {
+      std::vector<std::vector<int32_t>> ids;
+      for (size_t i = c * chunk; i < std::min(strings.size(), (c + 1) * chunk); ++i) {
+        ids.push_back(tok->Encode(strings[i]));
+        round_trips_ok += tok->Decode(std::span(ids.back()).subspan(1)) == strings[i];
+      }
+      const bool same = test::IdsDigest(ids) == chunk_digests[c].get<std::string>();
+      if (!same) UNSCOPED_INFO(dataset << ": strings [" << c * chunk << ", " << (c + 1) * chunk << ") differ");
+      chunks_ok += same;
+    }
+    fmt::print("tokenizer {:<10} {} strings: {} of {} chunks identical to transformers, "
+               "{} round trips exact\n", dataset, strings.size(), chunks_ok, chunk_digests.size(),
+               round_trips_ok);
+    CHECK(chunks_ok == chunk_digests.size());
+    CHECK(round_trips_ok == strings.size());
+  }
+}
+
+}  // namespace
+}  // namespace gemmeter
