@@ -149,8 +149,8 @@ void RunInfo(const InfoOptions& options) {
 
 void RunGenerate(const RunOptions& options) {
   if (options.max_tokens < 1) Fail("--max-tokens must be at least 1");
+  auto tokenizer = LoadTokenizer(ResolveModel(options.model.model));
   Loaded l = Load(options.model);
-  auto tokenizer = LoadTokenizer(l.path);
   const std::vector<int32_t> prompt =
       options.chat ? ChatPrompt(*tokenizer, options.prompt) : tokenizer->Encode(options.prompt);
   GenerateOptions generate;
@@ -179,8 +179,8 @@ void RunGenerate(const RunOptions& options) {
 
 void RunScore(const ScoreOptions& options) {
   if (options.continuation.empty()) Fail("--continuation must not be empty");
+  auto tokenizer = LoadTokenizer(ResolveModel(options.model.model));
   Loaded l = Load(options.model);
-  auto tokenizer = LoadTokenizer(l.path);
   // As lm-evaluation-harness (_encode_pair): trailing whitespace of the context moves to
   // the continuation, the pair is tokenized whole, and the continuation's tokens are
   // those after the separately tokenized context.

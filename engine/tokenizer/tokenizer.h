@@ -41,6 +41,8 @@ class Tokenizer {
   // Id of `piece` if it is in the vocabulary, else -1.
   int32_t PieceId(const std::string& piece) const;
   const std::string& source() const { return source_; }
+  // The sentencepiece ModelProto bytes: what a tokenizer.model file holds.
+  std::string SerializedModel() const;
 
  private:
   Tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor, std::string source);
