@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
 
+#include <cmath>
+
 #include "engine/backend/backend.h"
 #include "engine/model/checkpoint.h"
 #include "tests/test_util.h"
@@ -75,6 +77,41 @@ TEST_CASE("a batch of independent sequences matches each sequence alone", "[pari
         CHECK(c.argmax_mismatches == 0);
       }
       CHECK(offset == logits.size());
+    }
+  }
+}
+
+TEST_CASE("next-token log-probabilities match transformers' log-softmax", "[parity][score]") {
+  // Expected: log_softmax of transformers' logits, computed here in double.
+  for (const char* name : {"gemma2", "gemma3"}) {
+    DYNAMIC_SECTION(name) {
+      auto backend = MakeBackend("reference");
+      auto model = LoadModel(test::TinyFixture(name), *backend);
+      const int64_t vocab = model->config().vocab_size;
+      for (const test::GoldenSequence& g : test::LoadGoldens(test::TinyFixture(name))) {
+        // Score every next token except at even rows (-1: skipped).
+        std::vector<int32_t> targets(g.tokens.size(), -1);
+        for (size_t r = 1; r + 1 < g.tokens.size(); r += 2) targets[r] = g.tokens[r + 1];
+        KvCache cache = model->NewCache(static_cast<int64_t>(g.tokens.size()));
+        const SequenceInput input{&cache, g.tokens};
+        const auto scores = model->ForwardScores(std::span(&input, 1), targets);
+        size_t k = 0;
+        for (size_t r = 0; r < targets.size(); ++r) {
+          if (targets[r] < 0) continue;
+          const float* row = g.logits.data() + r * vocab;
+          double max_logit = row[0], sum = 0;
+          int32_t best = 0;
+          for (int64_t v = 1; v < vocab; ++v)
+            if (row[v] > max_logit) max_logit = row[v], best = static_cast<int32_t>(v);
+          for (int64_t v = 0; v < vocab; ++v) sum += std::exp(row[v] - max_logit);
+          const double expected = row[targets[r]] - max_logit - std::log(sum);
+          REQUIRE(k < scores.size());
+          CHECK(scores[k].log_prob == Approx(expected).margin(kLogitTolerance));
+          CHECK(scores[k].argmax == best);
+          ++k;
+        }
+        CHECK(k == scores.size());
+      }
     }
   }
 }

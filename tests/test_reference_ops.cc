@@ -179,7 +179,7 @@ TEST_CASE("the reference backend says what it supports", "[ops]") {
   Tensor x = backend->Allocate({2, 3}, DType::kF32);
   Tensor w = backend->Allocate({4, 5}, DType::kF32);
   Tensor y = backend->Allocate({2, 4}, DType::kF32);
-  CHECK_THROWS_WITH(backend->MatMul(x, w, y), Catch::Contains("matmul: weight f32[4, 5] must be [N, 3]"));
+  CHECK_THROWS_WITH(backend->MatMul(x, w, y, {}), Catch::Contains("matmul: weight f32[4, 5] must be [N, 3]"));
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ weights the C++ engine reads, in float32 arithmetic; an engine that dequantizes 
 blocks should match it to float32 rounding noise, not to quantization noise.
 
 Writes to <out>:
-  logits.safetensors   for each logit prompt i = 0..7 (T = 16, 32, 64, 100, 128, 200, 300, 512):
+  logits.safetensors   for each logit prompt i = 0..8 (T = 16, 32, 64, 100, 128, 200, 300, 512, 700):
       tokens_i        int32   [T]      input ids, tokens_i[0] = BOS = 2
       top_ids_i       int32   [T, 16]  the 16 largest logits' ids per position, descending
       top_logits_i    float32 [T, 16]  those logits
@@ -68,7 +68,8 @@ import transformers
 from safetensors.torch import save
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-LENGTHS = (16, 32, 64, 100, 128, 200, 300, 512)
+# 700 > the 512-token sliding window of the local layers, so their masking is exercised.
+LENGTHS = (16, 32, 64, 100, 128, 200, 300, 512, 700)
 TOP_K = 16
 N_PROBES = 16
 NEW_TOKENS = 32

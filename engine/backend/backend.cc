@@ -18,6 +18,7 @@ std::string_view OpName(Op op) {
     case Op::kRope: return "rope";
     case Op::kAttention: return "attention";
     case Op::kCopyRows: return "copy_rows";
+    case Op::kLogSoftmaxGather: return "log_softmax_gather";
   }
   return "?";
 }

@@ -32,6 +32,7 @@ enum class Op {
   kRope,       // rotate-half rotary position embedding, in place
   kAttention,  // causal (optionally sliding-window, soft-capped) attention over a KV cache
   kCopyRows,   // copy rows between tensors of the same dtype and width
+  kLogSoftmaxGather,  // per row: log_softmax(row)[target] and argmax(row)
 };
 
 std::string_view OpName(Op op);
@@ -52,6 +53,16 @@ struct AttentionParams {
   float scale = 1.0f;    // multiplies q.k
   float softcap = 0.0f;  // 0: none; else s = softcap * tanh(s / softcap), before masking
   int window = 0;        // 0: full causal; else key j visible to query i iff i - j < window
+};
+
+// What MatMul does with y = x W^T before storing it, so backends can fuse it:
+//   y = gelu_tanh(y)  if gelu_tanh         (GeGLU's gate)
+//   y = y * multiply  if multiply          (GeGLU: gelu(gate) * up), same shape as out
+//   out = out + y     if accumulate, else out = y   (a residual add)
+struct MatMulEpilogue {
+  bool gelu_tanh = false;
+  const Tensor* multiply = nullptr;
+  bool accumulate = false;
 };
 
 class Backend {
@@ -78,8 +89,9 @@ class Backend {
   // alias `x` (in-place normalization).
   // Gemma's (1 + w) is folded into `gain` when weights are loaded.
   virtual void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) = 0;
-  // out[M, N] = x[M, K] * weight[N, K]^T.
-  virtual void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out) = 0;
+  // out[M, N] = epilogue(x[M, K] * weight[N, K]^T).
+  virtual void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                      const MatMulEpilogue& epilogue) = 0;
   // out = a + b, same shapes. `out` may alias `a`.
   virtual void Add(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
   // out = gelu_tanh(gate) * up, same shapes.
@@ -93,6 +105,11 @@ class Backend {
   // q [T, H * Dh] -> out [T, H * Dh], one entry per sequence of the batch.
   virtual void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
                          const AttentionParams& params, const Tensor& out) = 0;
+  // For each row r of logits [R, V]: log_probs[r] = row[targets[r]] - log(sum_j exp(row[j]))
+  // (with max subtraction) and argmax[r] = the index of the row's largest logit (lowest on
+  // ties). Results go to host memory. Scoring needs only these, not the full logits.
+  virtual void LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+                                std::span<float> log_probs, std::span<int32_t> argmax) = 0;
   // dst rows [dst_row, dst_row + count) = src rows [src_row, src_row + count).
   virtual void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                         int64_t count) = 0;

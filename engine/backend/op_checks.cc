@@ -35,13 +35,32 @@ void CheckRmsNormShapes(const Tensor& x, const Tensor& gain, const Tensor& out) 
         "rms_norm: out {} does not match x {}", out.Describe(), x.Describe());
 }
 
-void CheckMatMulShapes(const Tensor& x, const Tensor& weight, const Tensor& out) {
+void CheckMatMulShapes(const Tensor& x, const Tensor& weight, const Tensor& out,
+                       const MatMulEpilogue& epilogue) {
   CheckF32("matmul", "x", x);
   CheckF32("matmul", "out", out);
   Check(weight.rank() == 2 && weight.dim(1) == x.cols(),
         "matmul: weight {} must be [N, {}] for x {}", weight.Describe(), x.cols(), x.Describe());
   Check(out.rows() == x.rows() && out.cols() == weight.dim(0),
         "matmul: out {} must be [{}, {}]", out.Describe(), x.rows(), weight.dim(0));
+  if (epilogue.multiply != nullptr) {
+    CheckF32("matmul", "multiply", *epilogue.multiply);
+    Check(epilogue.multiply->rows() == out.rows() && epilogue.multiply->cols() == out.cols(),
+          "matmul: multiply {} must match out {}", epilogue.multiply->Describe(), out.Describe());
+  }
+}
+
+void CheckLogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+                           std::span<float> log_probs, std::span<int32_t> argmax) {
+  CheckF32("log_softmax_gather", "logits", logits);
+  const auto rows = static_cast<size_t>(logits.rows());
+  Check(targets.size() == rows && log_probs.size() == rows && argmax.size() == rows,
+        "log_softmax_gather: {} rows but {} targets, {} log_probs, {} argmax slots", rows,
+        targets.size(), log_probs.size(), argmax.size());
+  for (int32_t t : targets) {
+    Check(t >= 0 && t < logits.cols(), "log_softmax_gather: target {} outside {} columns", t,
+          logits.cols());
+  }
 }
 
 void CheckSameShapeF32(const char* op, std::initializer_list<const Tensor*> tensors) {

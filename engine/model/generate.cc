@@ -63,23 +63,19 @@ ContinuationScore ScoreContinuation(Model& model, std::span<const int32_t> conte
   Check(!continuation.empty(), "score: the continuation has no tokens");
   ContinuationScore score;
   score.context_tokens = static_cast<int64_t>(context.size());
-  KvCache cache = model.NewCache(static_cast<int64_t>(context.size() + continuation.size()));
-  SequenceInput input{&cache, context};
-  std::vector<float> first = model.ForwardToHost(std::span(&input, 1), LogitsFor::kLastPosition);
-  // Rows: the context's last position, then every continuation token but the last.
-  std::vector<float> rest;
-  if (continuation.size() > 1) {
-    input.tokens = continuation.first(continuation.size() - 1);
-    rest = model.ForwardToHost(std::span(&input, 1), LogitsFor::kAllPositions);
-  }
-  const auto vocab = static_cast<size_t>(model.config().vocab_size);
+  // One pass over context + continuation minus its last token; the row before each
+  // continuation token scores it.
+  std::vector<int32_t> tokens(context.begin(), context.end());
+  tokens.insert(tokens.end(), continuation.begin(), continuation.end() - 1);
+  std::vector<int32_t> targets(tokens.size(), -1);
+  for (size_t i = 0; i < continuation.size(); ++i) targets[context.size() - 1 + i] = continuation[i];
+  KvCache cache = model.NewCache(static_cast<int64_t>(tokens.size()));
+  const SequenceInput input{&cache, tokens};
+  const std::vector<TokenScore> scores = model.ForwardScores(std::span(&input, 1), targets);
   for (size_t i = 0; i < continuation.size(); ++i) {
-    const std::span<const float> row =
-        i == 0 ? std::span<const float>(first) : std::span<const float>(rest).subspan((i - 1) * vocab, vocab);
-    const double lp = LogSoftmaxAt(row, continuation[i]);
-    score.token_log_probs.push_back(lp);
-    score.log_likelihood += lp;
-    score.is_greedy = score.is_greedy && Argmax(row) == continuation[i];
+    score.token_log_probs.push_back(scores[i].log_prob);
+    score.log_likelihood += scores[i].log_prob;
+    score.is_greedy = score.is_greedy && scores[i].argmax == continuation[i];
   }
   return score;
 }

@@ -19,13 +19,13 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend)
           backend.name(), OpName(op), DTypeName(matrix));
   }
   for (Op op : {Op::kRmsNorm, Op::kAdd, Op::kGeGlu, Op::kSoftcap, Op::kRope, Op::kAttention,
-                Op::kCopyRows}) {
+                Op::kCopyRows, Op::kLogSoftmaxGather}) {
     Check(backend.Supports(op, DType::kF32), "backend '{}' does not support {}", backend.name(),
           OpName(op));
   }
 }
 
-Tensor Model::Forward(std::span<const SequenceInput> batch, LogitsFor which) {
+Tensor Model::RunLayers(std::span<const SequenceInput> batch) {
   Backend& b = *backend_;
   const ModelConfig& c = config_;
   Check(!batch.empty(), "forward: empty batch");
@@ -50,29 +50,75 @@ Tensor Model::Forward(std::span<const SequenceInput> batch, LogitsFor which) {
   const auto rows = static_cast<int64_t>(tokens.size());
 
   // h = E[ids] * sqrt(hidden): transformers forms the normalizer as a float32 tensor of
-  // hidden**0.5 (engine-facts 1.1); the LM head below uses the unscaled E.
+  // hidden**0.5 (engine-facts 1.1); the LM head uses the unscaled E.
   const auto normalizer = static_cast<float>(std::sqrt(static_cast<double>(c.hidden_size)));
   Tensor hidden = b.Allocate({rows, c.hidden_size}, DType::kF32);
   b.Embedding(weights_.embedding, tokens, normalizer, hidden);
 
   for (int i = 0; i < c.num_layers; ++i) Layer(i, hidden, batch, positions);
   for (const SequenceInput& s : batch) s.cache->Advance(static_cast<int64_t>(s.tokens.size()));
+  return hidden;
+}
 
-  Tensor selected = hidden;
-  if (which == LogitsFor::kLastPosition) {
-    selected = b.Allocate({static_cast<int64_t>(batch.size()), c.hidden_size}, DType::kF32);
-    int64_t row = 0;
-    for (size_t s = 0; s < batch.size(); ++s) {
-      row += static_cast<int64_t>(batch[s].tokens.size());
-      b.CopyRows(hidden, row - 1, selected, static_cast<int64_t>(s), 1);
+Tensor Model::Head(const Tensor& hidden_rows) {
+  Backend& b = *backend_;
+  Tensor normed = b.Allocate(hidden_rows.shape(), DType::kF32);
+  b.RmsNorm(hidden_rows, weights_.final_norm, config_.rms_norm_eps, normed);
+  Tensor logits = b.Allocate({hidden_rows.rows(), config_.vocab_size}, DType::kF32);
+  b.MatMul(normed, weights_.embedding, logits, {});  // tied LM head
+  if (config_.final_softcap > 0) b.Softcap(logits, config_.final_softcap);
+  return logits;
+}
+
+Tensor Model::Forward(std::span<const SequenceInput> batch, LogitsFor which) {
+  Backend& b = *backend_;
+  Tensor hidden = RunLayers(batch);
+  if (which == LogitsFor::kAllPositions) return Head(hidden);
+  Tensor last = b.Allocate({static_cast<int64_t>(batch.size()), config_.hidden_size}, DType::kF32);
+  int64_t row = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    row += static_cast<int64_t>(batch[s].tokens.size());
+    b.CopyRows(hidden, row - 1, last, static_cast<int64_t>(s), 1);
+  }
+  return Head(last);
+}
+
+std::vector<TokenScore> Model::ForwardScores(std::span<const SequenceInput> batch,
+                                             std::span<const int32_t> targets) {
+  Backend& b = *backend_;
+  int64_t total = 0;
+  for (const SequenceInput& s : batch) total += static_cast<int64_t>(s.tokens.size());
+  Check(static_cast<int64_t>(targets.size()) == total, "score: {} targets for {} input tokens",
+        targets.size(), total);
+  for (int32_t t : targets) {
+    Check(t >= -1 && t < config_.vocab_size, "score: target {} is outside the vocabulary of {}", t,
+          config_.vocab_size);
+  }
+  Tensor hidden = RunLayers(batch);
+  std::vector<int64_t> rows;
+  std::vector<int32_t> wanted;
+  for (int64_t r = 0; r < total; ++r) {
+    if (targets[r] >= 0) {
+      rows.push_back(r);
+      wanted.push_back(targets[r]);
     }
   }
-  Tensor normed = b.Allocate(selected.shape(), DType::kF32);
-  b.RmsNorm(selected, weights_.final_norm, c.rms_norm_eps, normed);
-  Tensor logits = b.Allocate({selected.rows(), c.vocab_size}, DType::kF32);
-  b.MatMul(normed, weights_.embedding, logits);  // tied LM head
-  if (c.final_softcap > 0) b.Softcap(logits, c.final_softcap);
-  return logits;
+  std::vector<TokenScore> scores(rows.size());
+  // 64 rows of logits at a time: 64 MiB for Gemma's 262k vocabulary.
+  constexpr int64_t kChunk = 64;
+  std::vector<float> log_probs;
+  std::vector<int32_t> argmax;
+  for (size_t begin = 0; begin < rows.size(); begin += kChunk) {
+    const auto n = static_cast<int64_t>(std::min<size_t>(kChunk, rows.size() - begin));
+    Tensor selected = b.Allocate({n, config_.hidden_size}, DType::kF32);
+    for (int64_t i = 0; i < n; ++i) b.CopyRows(hidden, rows[begin + i], selected, i, 1);
+    const Tensor logits = Head(selected);
+    log_probs.resize(static_cast<size_t>(n));
+    argmax.resize(static_cast<size_t>(n));
+    b.LogSoftmaxGather(logits, std::span(wanted).subspan(begin, n), log_probs, argmax);
+    for (int64_t i = 0; i < n; ++i) scores[begin + i] = {log_probs[i], argmax[i]};
+  }
+  return scores;
 }
 
 std::vector<float> Model::ForwardToHost(std::span<const SequenceInput> batch, LogitsFor which) {
@@ -101,9 +147,9 @@ void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput
   Tensor q = b.Allocate({T, c.q_width()}, DType::kF32);
   Tensor k = b.Allocate({T, c.kv_width()}, DType::kF32);
   Tensor v = b.Allocate({T, c.kv_width()}, DType::kF32);
-  b.MatMul(x, w.q, q);
-  b.MatMul(x, w.k, k);
-  b.MatMul(x, w.v, v);
+  b.MatMul(x, w.q, q, {});
+  b.MatMul(x, w.k, k, {});
+  b.MatMul(x, w.v, v, {});
   if (c.qk_norm) {
     const Tensor q_heads = q.Reshaped({T * c.num_heads, c.head_dim});
     const Tensor k_heads = k.Reshaped({T * c.num_kv_heads, c.head_dim});
@@ -133,20 +179,27 @@ void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput
   Tensor attended = b.Allocate({T, c.q_width()}, DType::kF32);
   b.Attention(q, sequences, params, attended);
   Tensor out = b.Allocate({T, c.hidden_size}, DType::kF32);
-  b.MatMul(attended, w.o, out);
-  if (c.sandwich_norms) b.RmsNorm(out, w.post_attn_norm, eps, out);
-  b.Add(hidden, out, hidden);
+  if (c.sandwich_norms) {
+    b.MatMul(attended, w.o, out, {});
+    b.RmsNorm(out, w.post_attn_norm, eps, out);
+    b.Add(hidden, out, hidden);
+  } else {
+    b.MatMul(attended, w.o, hidden, {.accumulate = true});  // residual add fused
+  }
 
   // ---- feed-forward (GeGLU)
   b.RmsNorm(hidden, w.pre_ffn_norm, eps, x);
   Tensor gate = b.Allocate({T, c.intermediate_size}, DType::kF32);
   Tensor up = b.Allocate({T, c.intermediate_size}, DType::kF32);
-  b.MatMul(x, w.gate, gate);
-  b.MatMul(x, w.up, up);
-  b.GeGlu(gate, up, gate);
-  b.MatMul(gate, w.down, out);
-  if (c.sandwich_norms) b.RmsNorm(out, w.post_ffn_norm, eps, out);
-  b.Add(hidden, out, hidden);
+  b.MatMul(x, w.up, up, {});
+  b.MatMul(x, w.gate, gate, {.gelu_tanh = true, .multiply = &up});  // GeGLU fused
+  if (c.sandwich_norms) {
+    b.MatMul(gate, w.down, out, {});
+    b.RmsNorm(out, w.post_ffn_norm, eps, out);
+    b.Add(hidden, out, hidden);
+  } else {
+    b.MatMul(gate, w.down, hidden, {.accumulate = true});
+  }
 }
 
 }  // namespace gemmeter

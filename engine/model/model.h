@@ -22,6 +22,13 @@ enum class LogitsFor {
   kLastPosition,  // one row per sequence: its last new token
 };
 
+// The model's verdict on one target token: log p(target | preceding tokens) and the
+// token it would have chosen greedily.
+struct TokenScore {
+  float log_prob = 0;
+  int32_t argmax = 0;
+};
+
 class Model {
  public:
   Model(ModelConfig config, ModelWeights weights, Backend& backend);
@@ -39,7 +46,18 @@ class Model {
   // Forward, then the logits copied to host memory (row-major [rows, vocab]).
   std::vector<float> ForwardToHost(std::span<const SequenceInput> batch, LogitsFor which);
 
+  // Runs the batch like Forward and scores, for every input row r (in input order) with
+  // targets[r] >= 0, the token targets[r] as the next token after row r; rows with -1
+  // are skipped. The LM head runs in chunks of rows that are reduced to their
+  // log-normalizer at once, so full logits are never held for every position.
+  std::vector<TokenScore> ForwardScores(std::span<const SequenceInput> batch,
+                                        std::span<const int32_t> targets);
+
  private:
+  // Embedding and every layer; appends to the caches. Returns the hidden states [rows, D].
+  Tensor RunLayers(std::span<const SequenceInput> batch);
+  // Final norm, tied LM head and soft-cap of the given hidden rows.
+  Tensor Head(const Tensor& hidden_rows);
   void Layer(int index, const Tensor& hidden, std::span<const SequenceInput> batch,
              std::span<const int32_t> positions);
 

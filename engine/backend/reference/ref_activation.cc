@@ -1,4 +1,4 @@
-// Reference element-wise activations: tanh-GELU (GeGLU) and soft-capping.
+// Reference element-wise ops: tanh-GELU (GeGLU), soft-capping, log-softmax.
 #include <cmath>
 #include <numbers>
 
@@ -23,6 +23,16 @@ void Softcap(float* x, int64_t n, float cap) {
   for (int64_t i = 0; i < n; ++i) {
     x[i] = static_cast<float>(cap * std::tanh(static_cast<double>(x[i]) / cap));
   }
+}
+
+void LogSoftmaxGather(const float* row, int64_t n, int32_t target, float* log_prob, int32_t* argmax) {
+  int64_t best = 0;
+  for (int64_t j = 1; j < n; ++j)
+    if (row[j] > row[best]) best = j;
+  double sum = 0.0;
+  for (int64_t j = 0; j < n; ++j) sum += std::exp(static_cast<double>(row[j]) - row[best]);
+  *log_prob = static_cast<float>(static_cast<double>(row[target]) - row[best] - std::log(sum));
+  *argmax = static_cast<int32_t>(best);
 }
 
 }  // namespace gemmeter::ref

@@ -90,13 +90,30 @@ void ReferenceBackend::RmsNorm(const Tensor& x, const Tensor& gain, float eps,
   ref::RmsNorm(F32(x), F32(gain), MutableF32(out), x.rows(), x.cols(), eps);
 }
 
-void ReferenceBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out) {
-  CheckMatMulShapes(x, weight, out);
+void ReferenceBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                              const MatMulEpilogue& epilogue) {
+  CheckMatMulShapes(x, weight, out, epilogue);
   const int64_t M = x.rows(), K = x.cols(), N = weight.dim(0);
+  const bool plain = !epilogue.gelu_tanh && epilogue.multiply == nullptr && !epilogue.accumulate;
+  std::vector<float> product;
+  float* y = MutableF32(out);
+  if (!plain) {  // compute into a temporary, then apply the epilogue step by step
+    product.resize(static_cast<size_t>(M * N));
+    y = product.data();
+  }
   if (weight.dtype() == DType::kBF16) {
-    ref::MatMul(F32(x), static_cast<const uint16_t*>(weight.data()), MutableF32(out), M, N, K);
+    ref::MatMul(F32(x), static_cast<const uint16_t*>(weight.data()), y, M, N, K);
   } else {
-    ref::MatMul(F32(x), F32(weight), MutableF32(out), M, N, K);
+    ref::MatMul(F32(x), F32(weight), y, M, N, K);
+  }
+  if (plain) return;
+  float* o = MutableF32(out);
+  const float* multiply = epilogue.multiply ? F32(*epilogue.multiply) : nullptr;
+  for (int64_t i = 0; i < M * N; ++i) {
+    double v = y[i];
+    if (epilogue.gelu_tanh) v = ref::GeluTanh(v);
+    if (multiply) v *= multiply[i];
+    o[i] = static_cast<float>(epilogue.accumulate ? o[i] + v : v);
   }
 }
 
@@ -132,6 +149,15 @@ void ReferenceBackend::Attention(const Tensor& q, std::span<const AttentionSeque
   for (const AttentionSequence& s : sequences) {
     ref::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position, F32(s.keys),
                    F32(s.values), params, MutableF32(out) + s.query_row * width);
+  }
+}
+
+void ReferenceBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+                                        std::span<float> log_probs, std::span<int32_t> argmax) {
+  CheckLogSoftmaxGather(logits, targets, log_probs, argmax);
+  const int64_t V = logits.cols();
+  for (int64_t r = 0; r < logits.rows(); ++r) {
+    ref::LogSoftmaxGather(F32(logits) + r * V, V, targets[r], &log_probs[r], &argmax[r]);
   }
 }
 

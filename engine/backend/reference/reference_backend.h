@@ -17,7 +17,8 @@ class ReferenceBackend final : public Backend {
   void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                  const Tensor& out) override;
   void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override;
-  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out) override;
+  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+              const MatMulEpilogue& epilogue) override;
   void Add(const Tensor& a, const Tensor& b, const Tensor& out) override;
   void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
   void Softcap(const Tensor& x, float cap) override;
@@ -25,6 +26,8 @@ class ReferenceBackend final : public Backend {
             float scaling_factor) override;
   void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
                  const AttentionParams& params, const Tensor& out) override;
+  void LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+                        std::span<float> log_probs, std::span<int32_t> argmax) override;
   void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                 int64_t count) override;
 };

@@ -38,6 +38,10 @@ void Softcap(float* x, int64_t n, float cap);
 void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32_t* positions,
           float theta, float scaling_factor);
 
+// log_prob = row[target] - log(sum_j exp(row[j])), summed in double after subtracting the
+// maximum; argmax = index of the largest value (lowest on ties).
+void LogSoftmaxGather(const float* row, int64_t n, int32_t target, float* log_prob, int32_t* argmax);
+
 // Causal attention of one sequence's new queries over its cached keys/values.
 //   q [count, H * Dh]; keys/values [>= start + count, KV * Dh]; out [count, H * Dh].
 //   s_j = scale * q.k_j; if softcap: s_j = softcap * tanh(s_j / softcap);
