@@ -23,10 +23,11 @@ constexpr double kLogitTolerance = 1e-4;
 
 const char* const kFixtures[] = {"gemma-mqa", "gemma-mha", "gemma2", "gemma3", "gemma3-bf16"};
 
-TEST_CASE("logits match transformers on every tiny family", "[parity]") {
+TEST_CASE("logits match transformers on every tiny family, on every backend", "[parity]") {
+  for (std::string_view backend_name : AvailableBackends()) {
   for (const char* name : kFixtures) {
-    DYNAMIC_SECTION(name) {
-      auto backend = MakeBackend("reference");
+    DYNAMIC_SECTION(backend_name << " " << name) {
+      auto backend = MakeBackend(backend_name);
       auto model = LoadModel(test::TinyFixture(name), *backend);
       const int64_t vocab = model->config().vocab_size;
       double worst = 0.0;
@@ -45,17 +46,19 @@ TEST_CASE("logits match transformers on every tiny family", "[parity]") {
         ties += c.near_ties;
         mismatches += c.argmax_mismatches;
       }
-      fmt::print("parity {:<12} max |logit diff| {:.3e} over {} positions, argmax mismatches {} "
-                 "({} near-ties within {:g})\n", name, worst, positions, mismatches, ties,
-                 kLogitTolerance);
+      fmt::print("parity {:<9} {:<12} max |logit diff| {:.3e} over {} positions, argmax "
+                 "mismatches {} ({} near-ties within {:g})\n", backend_name, name, worst, positions,
+                 mismatches, ties, kLogitTolerance);
     }
+  }
   }
 }
 
 TEST_CASE("a batch of independent sequences matches each sequence alone", "[parity][batch]") {
+  for (std::string_view backend_name : AvailableBackends()) {
   for (const char* name : {"gemma2", "gemma3"}) {
-    DYNAMIC_SECTION(name) {
-      auto backend = MakeBackend("reference");
+    DYNAMIC_SECTION(backend_name << " " << name) {
+      auto backend = MakeBackend(backend_name);
       auto model = LoadModel(test::TinyFixture(name), *backend);
       const auto goldens = test::LoadGoldens(test::TinyFixture(name));
       std::vector<KvCache> caches;
@@ -79,13 +82,15 @@ TEST_CASE("a batch of independent sequences matches each sequence alone", "[pari
       CHECK(offset == logits.size());
     }
   }
+  }
 }
 
 TEST_CASE("next-token log-probabilities match transformers' log-softmax", "[parity][score]") {
   // Expected: log_softmax of transformers' logits, computed here in double.
+  for (std::string_view backend_name : AvailableBackends()) {
   for (const char* name : {"gemma2", "gemma3"}) {
-    DYNAMIC_SECTION(name) {
-      auto backend = MakeBackend("reference");
+    DYNAMIC_SECTION(backend_name << " " << name) {
+      auto backend = MakeBackend(backend_name);
       auto model = LoadModel(test::TinyFixture(name), *backend);
       const int64_t vocab = model->config().vocab_size;
       for (const test::GoldenSequence& g : test::LoadGoldens(test::TinyFixture(name))) {
@@ -113,6 +118,7 @@ TEST_CASE("next-token log-probabilities match transformers' log-softmax", "[pari
         CHECK(k == scores.size());
       }
     }
+  }
   }
 }
 

@@ -3,6 +3,10 @@
 #include <array>
 
 #include "engine/backend/reference/reference_backend.h"
+#include "engine/build_config.h"
+#if GEMMETER_HAVE_ONEDNN
+#include "engine/backend/onednn/onednn_backend.h"
+#endif
 #include "engine/core/error.h"
 
 namespace gemmeter {
@@ -24,14 +28,23 @@ std::string_view OpName(Op op) {
 }
 
 std::span<const std::string_view> AvailableBackends() {
-  // The fast backends (onednn, cuda) register here as they land; default first.
+  // Default first: the fastest backend this build has.
+#if GEMMETER_HAVE_ONEDNN
+  static constexpr std::array<std::string_view, 2> kBackends = {"onednn", "reference"};
+#else
   static constexpr std::array<std::string_view, 1> kBackends = {"reference"};
+#endif
   return kBackends;
 }
 
 std::unique_ptr<Backend> MakeBackend(std::string_view name) {
   if (name == "reference") return std::make_unique<ReferenceBackend>();
-  Fail("unknown backend '{}' (this build has: reference)", name);
+#if GEMMETER_HAVE_ONEDNN
+  if (name == "onednn") return std::make_unique<OnednnBackend>();
+#endif
+  std::string known;
+  for (std::string_view b : AvailableBackends()) known += (known.empty() ? "" : ", ") + std::string(b);
+  Fail("unknown backend '{}' (this build has: {})", name, known);
 }
 
 }  // namespace gemmeter

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/backend/host_memory.h"
 #include "engine/backend/op_checks.h"
 #include "engine/backend/reference/reference_ops.h"
 #include "engine/core/error.h"
@@ -28,47 +29,14 @@ bool ReferenceBackend::Supports(Op op, DType weight_dtype) const {
 }
 
 Tensor ReferenceBackend::Allocate(const Shape& shape, DType dtype) {
-  auto storage = std::make_shared<TensorStorage>();
-  const size_t bytes = static_cast<size_t>(NumElements(shape)) * DTypeSize(dtype);
-  // 64-byte alignment (a cache line / one AVX-512 register); aligned_alloc needs a
-  // size that is a multiple of the alignment.
-  const size_t padded = (bytes + 63) / 64 * 64;
-  void* p = padded ? std::aligned_alloc(64, padded) : nullptr;
-  Check(padded == 0 || p != nullptr, "reference backend: out of memory allocating {} bytes",
-        bytes);
-  if (p) std::memset(p, 0, padded);
-  storage->data = p;
-  storage->bytes = bytes;
-  storage->owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-  return Tensor(std::move(storage), 0, shape, dtype, this);
+  return AllocateHostTensor(shape, dtype, this);
 }
 
 void ReferenceBackend::Upload(const Tensor& dst, const void* host, DType host_dtype) {
-  const size_t n = static_cast<size_t>(dst.numel());
-  if (host_dtype == dst.dtype()) {
-    std::memcpy(dst.data(), host, dst.bytes());
-    return;
-  }
-  std::vector<float> f32(n);
-  ConvertToF32(host, host_dtype, n, f32.data());
-  switch (dst.dtype()) {
-    case DType::kF32:
-      std::memcpy(dst.data(), f32.data(), n * sizeof(float));
-      return;
-    case DType::kBF16: {
-      auto* out = static_cast<uint16_t*>(dst.data());
-      for (size_t i = 0; i < n; ++i) out[i] = FloatToBF16(f32[i]);
-      return;
-    }
-    default:
-      Fail("reference backend: cannot upload {} data into a {} tensor", DTypeName(host_dtype),
-           dst.Describe());
-  }
+  UploadToHost(dst, host, host_dtype, "reference");
 }
 
-void ReferenceBackend::Download(const Tensor& src, float* host) {
-  ConvertToF32(src.data(), src.dtype(), static_cast<size_t>(src.numel()), host);
-}
+void ReferenceBackend::Download(const Tensor& src, float* host) { DownloadFromHost(src, host); }
 
 void ReferenceBackend::Embedding(const Tensor& table, std::span<const int32_t> tokens,
                                  float scale, const Tensor& out) {

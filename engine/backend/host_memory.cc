@@ -1,0 +1,54 @@
+#include "engine/backend/host_memory.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "engine/core/error.h"
+
+namespace gemmeter {
+
+Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner) {
+  auto storage = std::make_shared<TensorStorage>();
+  const size_t bytes = static_cast<size_t>(NumElements(shape)) * DTypeSize(dtype);
+  // 64-byte alignment (a cache line, one AVX-512 register); aligned_alloc needs a size
+  // that is a multiple of the alignment.
+  const size_t padded = (bytes + 63) / 64 * 64;
+  void* p = padded ? std::aligned_alloc(64, padded) : nullptr;
+  Check(padded == 0 || p != nullptr, "out of memory allocating {} bytes for a {} tensor {}", bytes,
+        DTypeName(dtype), ShapeToString(shape));
+  if (p) std::memset(p, 0, padded);
+  storage->data = p;
+  storage->bytes = bytes;
+  storage->owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  return Tensor(std::move(storage), 0, shape, dtype, owner);
+}
+
+void UploadToHost(const Tensor& dst, const void* host, DType host_dtype, const char* backend) {
+  const size_t n = static_cast<size_t>(dst.numel());
+  if (host_dtype == dst.dtype()) {
+    std::memcpy(dst.data(), host, dst.bytes());
+    return;
+  }
+  std::vector<float> f32(n);
+  ConvertToF32(host, host_dtype, n, f32.data());
+  switch (dst.dtype()) {
+    case DType::kF32:
+      std::memcpy(dst.data(), f32.data(), n * sizeof(float));
+      return;
+    case DType::kBF16: {
+      auto* out = static_cast<uint16_t*>(dst.data());
+      for (size_t i = 0; i < n; ++i) out[i] = FloatToBF16(f32[i]);
+      return;
+    }
+    default:
+      Fail("{} backend: cannot upload {} data into a {} tensor", backend, DTypeName(host_dtype),
+           dst.Describe());
+  }
+}
+
+void DownloadFromHost(const Tensor& src, float* host) {
+  ConvertToF32(src.data(), src.dtype(), static_cast<size_t>(src.numel()), host);
+}
+
+}  // namespace gemmeter

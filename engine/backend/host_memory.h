@@ -1,0 +1,17 @@
+// Host-memory tensors shared by the CPU backends (reference, onednn): 64-byte aligned,
+// zero-initialized storage, and uploads/downloads with dtype conversion.
+#pragma once
+
+#include "engine/core/tensor.h"
+
+namespace gemmeter {
+
+class Backend;
+
+Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner);
+// dst (f32 or bf16) <- host data of `host_dtype` (f32, bf16 or f16).
+void UploadToHost(const Tensor& dst, const void* host, DType host_dtype, const char* backend);
+// host f32 <- src (f32, bf16 or f16).
+void DownloadFromHost(const Tensor& src, float* host);
+
+}  // namespace gemmeter

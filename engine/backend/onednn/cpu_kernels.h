@@ -1,0 +1,47 @@
+// Vectorized, multithreaded CPU kernels for the ops oneDNN 2.6 has no primitive for
+// (RMSNorm, RoPE, soft-capping, fused attention) and the small element-wise ones.
+//
+// Written as plain loops that the compiler vectorizes (`omp simd` reductions, float
+// accumulation); each hot function is compiled for AVX-512, AVX2+FMA and a portable
+// baseline, chosen at run time (GCC target_clones). Threads: OpenMP, the runtime
+// oneDNN itself uses, so --threads governs both. Each output element is computed by
+// one thread, so results do not depend on the thread count.
+//
+// The formulas are those of engine/backend/reference/reference_ops.h; the op test
+// suite (tests/op_*) holds every kernel to the reference within a stated NMSE budget.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/backend/backend.h"
+
+namespace gemmeter::cpu {
+
+void RmsNorm(const float* x, const float* gain, float* y, int64_t rows, int64_t cols, float eps);
+void Add(const float* a, const float* b, float* y, int64_t n);
+void GeGlu(const float* gate, const float* up, float* y, int64_t n);
+void Softcap(float* x, int64_t n, float cap);
+void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32_t* positions,
+          float theta, float scaling_factor);
+// Rows of `table` (f32, or bf16 bits when `bf16`) times `scale`.
+void Embedding(const void* table, bool bf16, int64_t cols, const int32_t* tokens, int64_t count,
+               float scale, float* out);
+void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int32_t* targets,
+                      float* log_probs, int32_t* argmax);
+// float32 -> bfloat16 (round to nearest even), for oneDNN's bf16 matmul inputs.
+void ToBF16(const float* x, uint16_t* y, int64_t n);
+
+// y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M (decode), W f32 or bf16 bits.
+// `multiply` is the epilogue's multiplier as [M, N] floats, or null.
+void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_t N, float* y,
+          const MatMulEpilogue& epilogue, const float* multiply);
+// bf16 bits -> float32.
+void BF16RowsToF32(const uint16_t* w, float* out, int64_t count);
+
+// One sequence: queries [count, H*Dh] at positions start..start+count-1 over keys/values
+// [>= start+count, KV*Dh]. Tiled over keys with an online softmax (running maximum and
+// normalizer per query), so no [count, keys] score matrix is ever materialized.
+void Attention(const float* q, int64_t count, int64_t start_position, const float* keys,
+               const float* values, const AttentionParams& params, float* out);
+
+}  // namespace gemmeter::cpu

@@ -1,0 +1,119 @@
+// Causal attention with GQA/MQA, sliding windows and soft-capping, tiled over keys with
+// an online softmax (Milakov & Gimelshein 2018, "Online normalizer calculation for
+// softmax"; the FlashAttention recurrence, Dao et al. 2022):
+//   for each block of keys: m' = max(m, max_j s_j);  l' = l e^(m - m') + sum_j e^(s_j - m');
+//   acc' = acc e^(m - m') + sum_j e^(s_j - m') v_j;   at the end out = acc / l.
+// Per query only a block of kKeyBlock scores exists at a time, never a [T, T] matrix.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "engine/backend/onednn/cpu_kernels.h"
+
+namespace gemmeter::cpu {
+namespace {
+
+constexpr int64_t kKeyBlock = 64;    // keys per tile: K and V tiles of 64 x 256 floats fit in L2
+constexpr int64_t kQueryBlock = 16;  // queries per task, sharing each K/V tile
+
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+float Dot(const float* a, const float* b, int64_t n) {
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t i = 0; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+// acc = acc * alpha + sum_j p[j] * v_j  (v_j rows of `stride` floats)
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+void ScaleAccumulate(float* acc, float alpha, const float* p, const float* v, int64_t n_keys,
+                     int64_t stride, int64_t dim) {
+#pragma omp simd
+  for (int64_t d = 0; d < dim; ++d) acc[d] *= alpha;
+  for (int64_t j = 0; j < n_keys; ++j) {
+    const float w = p[j];
+    const float* vj = v + j * stride;
+#pragma omp simd
+    for (int64_t d = 0; d < dim; ++d) acc[d] += w * vj[d];
+  }
+}
+
+// Running softmax state of one (query, head).
+struct RowState {
+  float max = -std::numeric_limits<float>::infinity();
+  float sum = 0.0f;
+};
+
+}  // namespace
+
+void Attention(const float* q, int64_t count, int64_t start, const float* keys,
+               const float* values, const AttentionParams& p, float* out) {
+  const int64_t Dh = p.head_dim;
+  const int64_t H = p.num_heads;
+  const int64_t KV = p.num_kv_heads;
+  const int64_t group = H / KV;
+  const int64_t q_stride = H * Dh;
+  const int64_t kv_stride = KV * Dh;
+  const int64_t query_blocks = (count + kQueryBlock - 1) / kQueryBlock;
+  // Tasks: (kv head, block of queries); each task owns its outputs.
+#pragma omp parallel for schedule(dynamic) collapse(2) if (count * H > 1)
+  for (int64_t g = 0; g < KV; ++g) {
+    for (int64_t qb = 0; qb < query_blocks; ++qb) {
+      const int64_t q_begin = qb * kQueryBlock;
+      const int64_t q_end = std::min(count, q_begin + kQueryBlock);
+      const int64_t rows = (q_end - q_begin) * group;  // (query, head) pairs of this task
+      std::vector<RowState> state(static_cast<size_t>(rows));
+      std::vector<float> acc(static_cast<size_t>(rows * Dh), 0.0f);
+      std::vector<float> scores(kKeyBlock);
+      // Keys any query of the block can see: from the first query's window start to the
+      // last query's own position.
+      const int64_t first_pos = start + q_begin, last_pos = start + q_end - 1;
+      const int64_t key_begin = p.window > 0 ? std::max<int64_t>(0, first_pos - p.window + 1) : 0;
+      for (int64_t k0 = key_begin; k0 <= last_pos; k0 += kKeyBlock) {
+        const int64_t k1 = std::min(last_pos + 1, k0 + kKeyBlock);
+        for (int64_t i = q_begin; i < q_end; ++i) {
+          const int64_t pos = start + i;
+          // Visible keys of this query within the tile: j <= pos and pos - j < window.
+          const int64_t lo = std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
+          const int64_t hi = std::min(k1, pos + 1);
+          if (lo >= hi) continue;
+          for (int64_t hg = 0; hg < group; ++hg) {
+            const int64_t h = g * group + hg;
+            const float* qh = q + i * q_stride + h * Dh;
+            const int64_t r = (i - q_begin) * group + hg;
+            float block_max = -std::numeric_limits<float>::infinity();
+            for (int64_t j = lo; j < hi; ++j) {
+              float s = Dot(qh, keys + j * kv_stride + g * Dh, Dh) * p.scale;
+              if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
+              scores[j - lo] = s;
+              block_max = std::max(block_max, s);
+            }
+            RowState& st = state[r];
+            const float new_max = std::max(st.max, block_max);
+            const float alpha = std::exp(st.max - new_max);  // 0 on the first tile
+            float block_sum = 0.0f;
+            for (int64_t j = 0; j < hi - lo; ++j) {
+              scores[j] = std::exp(scores[j] - new_max);
+              block_sum += scores[j];
+            }
+            st.sum = st.sum * alpha + block_sum;
+            st.max = new_max;
+            ScaleAccumulate(acc.data() + r * Dh, alpha, scores.data(),
+                            values + lo * kv_stride + g * Dh, hi - lo, kv_stride, Dh);
+          }
+        }
+      }
+      for (int64_t i = q_begin; i < q_end; ++i) {
+        for (int64_t hg = 0; hg < group; ++hg) {
+          const int64_t r = (i - q_begin) * group + hg;
+          const float inv = 1.0f / state[r].sum;
+          float* o = out + i * q_stride + (g * group + hg) * Dh;
+          for (int64_t d = 0; d < Dh; ++d) o[d] = acc[r * Dh + d] * inv;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace gemmeter::cpu

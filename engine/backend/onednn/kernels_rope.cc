@@ -1,0 +1,45 @@
+// Rotary position embedding (rotate-half form), as reference_ops.h states it.
+#include <cmath>
+#include <vector>
+
+#include "engine/backend/onednn/cpu_kernels.h"
+
+namespace gemmeter::cpu {
+namespace {
+
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+void RotateHead(float* v, const float* cos_t, const float* sin_t, int64_t half) {
+#pragma omp simd
+  for (int64_t i = 0; i < half; ++i) {
+    const float a = v[i];
+    const float b = v[i + half];
+    v[i] = a * cos_t[i] - b * sin_t[i];
+    v[i + half] = b * cos_t[i] + a * sin_t[i];
+  }
+}
+
+}  // namespace
+
+void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32_t* positions,
+          float theta, float scaling_factor) {
+  const int64_t half = head_dim / 2;
+  // inv_freq and the angle in float32, as transformers forms them (see ref_rope.cc).
+  std::vector<float> inv_freq(static_cast<size_t>(half));
+  for (int64_t i = 0; i < half; ++i) {
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(head_dim);
+    inv_freq[i] = 1.0f / std::pow(theta, exponent) / scaling_factor;
+  }
+#pragma omp parallel for schedule(static) if (tokens * heads * head_dim > 32768)
+  for (int64_t t = 0; t < tokens; ++t) {
+    std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
+    const float position = static_cast<float>(positions[t]);
+    for (int64_t i = 0; i < half; ++i) {
+      const double angle = static_cast<double>(position * inv_freq[i]);
+      cos_t[i] = static_cast<float>(std::cos(angle));
+      sin_t[i] = static_cast<float>(std::sin(angle));
+    }
+    for (int64_t h = 0; h < heads; ++h) RotateHead(x + (t * heads + h) * head_dim, cos_t.data(), sin_t.data(), half);
+  }
+}
+
+}  // namespace gemmeter::cpu

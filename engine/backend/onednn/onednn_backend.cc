@@ -1,0 +1,114 @@
+#include "engine/backend/onednn/onednn_backend.h"
+
+#include <omp.h>
+
+#include <cstring>
+
+#include "engine/backend/host_memory.h"
+#include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/op_checks.h"
+#include "engine/core/error.h"
+#include "engine/core/parallel.h"
+
+namespace gemmeter {
+namespace {
+
+const float* F32(const Tensor& t) { return static_cast<const float*>(t.data()); }
+float* MutableF32(const Tensor& t) { return static_cast<float*>(t.data()); }
+
+}  // namespace
+
+OnednnBackend::OnednnBackend() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+  // oneDNN and our kernels share one OpenMP pool: --threads sets both.
+  omp_set_num_threads(ParallelThreads());
+  matmul_ = std::make_unique<OnednnMatMul>(engine_, stream_);
+}
+
+bool OnednnBackend::Supports(Op op, DType weight_dtype) const {
+  switch (op) {
+    case Op::kMatMul:
+    case Op::kEmbedding:
+    case Op::kCopyRows:
+      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16;
+    default:
+      return weight_dtype == DType::kF32;
+  }
+}
+
+Tensor OnednnBackend::Allocate(const Shape& shape, DType dtype) {
+  return AllocateHostTensor(shape, dtype, this);
+}
+
+void OnednnBackend::Upload(const Tensor& dst, const void* host, DType host_dtype) {
+  UploadToHost(dst, host, host_dtype, "onednn");
+}
+
+void OnednnBackend::Download(const Tensor& src, float* host) { DownloadFromHost(src, host); }
+
+void OnednnBackend::Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                              const Tensor& out) {
+  CheckEmbeddingShapes(table, tokens, out);
+  cpu::Embedding(table.data(), table.dtype() == DType::kBF16, table.cols(), tokens.data(),
+                 static_cast<int64_t>(tokens.size()), scale, MutableF32(out));
+}
+
+void OnednnBackend::RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
+  CheckRmsNormShapes(x, gain, out);
+  cpu::RmsNorm(F32(x), F32(gain), MutableF32(out), x.rows(), x.cols(), eps);
+}
+
+void OnednnBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                           const MatMulEpilogue& epilogue) {
+  CheckMatMulShapes(x, weight, out, epilogue);
+  if (x.rows() == 0) return;
+  matmul_->Run(x, weight, out, epilogue);
+}
+
+void OnednnBackend::Add(const Tensor& a, const Tensor& b, const Tensor& out) {
+  CheckSameShapeF32("add", {&a, &b, &out});
+  cpu::Add(F32(a), F32(b), MutableF32(out), a.numel());
+}
+
+void OnednnBackend::GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
+  CheckSameShapeF32("geglu", {&gate, &up, &out});
+  cpu::GeGlu(F32(gate), F32(up), MutableF32(out), gate.numel());
+}
+
+void OnednnBackend::Softcap(const Tensor& x, float cap) {
+  CheckSameShapeF32("softcap", {&x});
+  cpu::Softcap(MutableF32(x), x.numel(), cap);
+}
+
+void OnednnBackend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
+                         float theta, float scaling_factor) {
+  CheckRopeShapes(x, head_dim, positions);
+  cpu::Rope(MutableF32(x), x.rows(), x.cols() / head_dim, head_dim, positions.data(), theta,
+            scaling_factor);
+}
+
+void OnednnBackend::Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                              const AttentionParams& params, const Tensor& out) {
+  CheckAttentionShapes(q, sequences, params, out);
+  const int64_t width = q.cols();
+  for (const AttentionSequence& s : sequences) {
+    cpu::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position, F32(s.keys),
+                   F32(s.values), params, MutableF32(out) + s.query_row * width);
+  }
+}
+
+void OnednnBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+                                     std::span<float> log_probs, std::span<int32_t> argmax) {
+  CheckLogSoftmaxGather(logits, targets, log_probs, argmax);
+  cpu::LogSoftmaxGather(F32(logits), logits.rows(), logits.cols(), targets.data(), log_probs.data(),
+                        argmax.data());
+}
+
+void OnednnBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                             int64_t count) {
+  CheckCopyRows(src, src_row, dst, dst_row, count);
+  const size_t row_bytes = static_cast<size_t>(src.cols()) * DTypeSize(src.dtype());
+  std::memmove(static_cast<char*>(dst.data()) + row_bytes * dst_row,
+               static_cast<const char*>(src.data()) + row_bytes * src_row, row_bytes * count);
+}
+
+}  // namespace gemmeter

@@ -1,0 +1,48 @@
+// The `onednn` backend: the fast CPU path. Matrix multiplies run on oneDNN 2.6
+// primitives (onednn_matmul.h); the ops oneDNN has no primitive for run on our own
+// vectorized kernels (cpu_kernels.h). Tensors live in host memory.
+#pragma once
+
+#include <dnnl.hpp>
+
+#include <memory>
+
+#include "engine/backend/backend.h"
+#include "engine/backend/onednn/onednn_matmul.h"
+
+namespace gemmeter {
+
+class OnednnBackend final : public Backend {
+ public:
+  OnednnBackend();
+  std::string_view name() const override { return "onednn"; }
+  bool Supports(Op op, DType weight_dtype) const override;
+
+  Tensor Allocate(const Shape& shape, DType dtype) override;
+  void Upload(const Tensor& dst, const void* host, DType host_dtype) override;
+  void Download(const Tensor& src, float* host) override;
+
+  void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                 const Tensor& out) override;
+  void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override;
+  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+              const MatMulEpilogue& epilogue) override;
+  void Add(const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void Softcap(const Tensor& x, float cap) override;
+  void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
+            float scaling_factor) override;
+  void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                 const AttentionParams& params, const Tensor& out) override;
+  void LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+                        std::span<float> log_probs, std::span<int32_t> argmax) override;
+  void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                int64_t count) override;
+
+ private:
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::unique_ptr<OnednnMatMul> matmul_;
+};
+
+}  // namespace gemmeter

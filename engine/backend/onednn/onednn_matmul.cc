@@ -1,0 +1,124 @@
+#include "engine/backend/onednn/onednn_matmul.h"
+
+#include <algorithm>
+
+#include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/core/error.h"
+
+namespace gemmeter {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+// dst and the multiplier may be column blocks of wider matrices: row stride ld.
+memory::desc Strided(int64_t M, int64_t N, int64_t ld) { return memory::desc({M, N}, dt::f32, {ld, 1}); }
+
+dnnl::matmul::primitive_desc MakeDesc(dnnl::engine& engine, int64_t M, int64_t N, int64_t K,
+                                      int64_t ld, bool bf16, bool gelu, bool multiply, bool accumulate) {
+  const dt in = bf16 ? dt::bf16 : dt::f32;
+  const memory::desc src({M, K}, in, tag::ab);
+  const memory::desc weights({K, N}, in, tag::ba);  // W [N, K] row-major is K x N "ba"
+  const memory::desc dst = Strided(M, N, ld);
+  dnnl::post_ops ops;
+  if (accumulate) ops.append_sum(1.0f);
+  if (gelu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_tanh, 0.0f, 0.0f);
+  if (multiply) ops.append_binary(dnnl::algorithm::binary_mul, dst);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, dst), attr, engine);
+}
+
+// Weight rows widened to f32 per block: 4 MiB of scratch for K = 640.
+constexpr int64_t kWidenRows = 1536;
+
+}  // namespace
+
+OnednnMatMul::OnednnMatMul(dnnl::engine& engine, dnnl::stream& stream)
+    : engine_(engine), stream_(stream) {
+  try {
+    MakeDesc(engine_, 1, 64, 64, 64, /*bf16=*/true, false, false, false);
+    supports_bf16_ = true;
+  } catch (const dnnl::error&) {
+    supports_bf16_ = false;  // no bf16 matmul implementation for this CPU
+  }
+}
+
+dnnl::matmul& OnednnMatMul::Primitive(const Key& key) {
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  const auto [M, N, K, ld, bf16, gelu, multiply, accumulate] = key;
+  try {
+    auto pd = MakeDesc(engine_, M, N, K, ld, bf16, gelu, multiply, accumulate);
+    return cache_.emplace(key, dnnl::matmul(pd)).first->second;
+  } catch (const dnnl::error& e) {
+    Fail("onednn: cannot create a {} matmul [{}, {}] x [{}, {}]^T: {}", bf16 ? "bf16" : "f32", M, K,
+         N, K, e.what());
+  }
+}
+
+void OnednnMatMul::RunF32Columns(const Tensor& x, const float* w, int64_t n0, int64_t n,
+                                 const Tensor& out, const MatMulEpilogue& e) {
+  const int64_t M = x.rows(), K = x.cols(), N = out.cols();
+  dnnl::matmul& matmul =
+      Primitive({M, n, K, N, false, e.gelu_tanh, e.multiply != nullptr, e.accumulate});
+  memory src_mem({{M, K}, dt::f32, tag::ab}, engine_, x.data());
+  memory weights_mem({{K, n}, dt::f32, tag::ba}, engine_, const_cast<float*>(w));
+  memory dst_mem(Strided(M, n, N), engine_, static_cast<float*>(out.data()) + n0);
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}};
+  if (e.multiply != nullptr) {
+    // A binary post-op's index is its position in the chain (after sum and gelu).
+    const int index = (e.accumulate ? 1 : 0) + (e.gelu_tanh ? 1 : 0);
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1,
+                 memory(Strided(M, n, N), engine_, static_cast<float*>(e.multiply->data()) + n0));
+  }
+  matmul.execute(stream_, args);
+  stream_.wait();
+}
+
+void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
+                       const MatMulEpilogue& e) {
+  const int64_t M = x.rows(), K = x.cols(), N = weight.dim(0);
+  const bool bf16 = weight.dtype() == DType::kBF16;
+  if (M <= kGemvRows) {
+    cpu::Gemv(static_cast<const float*>(x.data()), M, K, weight.data(), bf16, N,
+              static_cast<float*>(out.data()), e,
+              e.multiply ? static_cast<const float*>(e.multiply->data()) : nullptr);
+    return;
+  }
+  if (!bf16) {
+    RunF32Columns(x, static_cast<const float*>(weight.data()), 0, N, out, e);
+    return;
+  }
+  if (!supports_bf16_) {
+    widened_weights_.resize(static_cast<size_t>(std::min(N, kWidenRows) * K));
+    for (int64_t n0 = 0; n0 < N; n0 += kWidenRows) {
+      const int64_t n = std::min(kWidenRows, N - n0);
+      cpu::BF16RowsToF32(static_cast<const uint16_t*>(weight.data()) + n0 * K,
+                         widened_weights_.data(), n * K);
+      RunF32Columns(x, widened_weights_.data(), n0, n, out, e);
+    }
+    return;
+  }
+  // Native bf16: round the activations, then oneDNN's bf16 matmul with f32 output.
+  dnnl::matmul& matmul =
+      Primitive({M, N, K, N, true, e.gelu_tanh, e.multiply != nullptr, e.accumulate});
+  bf16_activations_.resize(static_cast<size_t>(M * K));
+  cpu::ToBF16(static_cast<const float*>(x.data()), bf16_activations_.data(), M * K);
+  memory src_mem({{M, K}, dt::bf16, tag::ab}, engine_, bf16_activations_.data());
+  memory weights_mem({{K, N}, dt::bf16, tag::ba}, engine_, weight.data());
+  memory dst_mem({{M, N}, dt::f32, tag::ab}, engine_, out.data());
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}};
+  if (e.multiply != nullptr) {
+    const int index = (e.accumulate ? 1 : 0) + (e.gelu_tanh ? 1 : 0);
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1,
+                 memory({{M, N}, dt::f32, tag::ab}, engine_, e.multiply->data()));
+  }
+  matmul.execute(stream_, args);
+  stream_.wait();
+}
+
+}  // namespace gemmeter
