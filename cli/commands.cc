@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -41,7 +43,7 @@ Loaded Load(const ModelOptions& options) {
   Loaded l;
   l.path = ResolveModel(options.model);
   const DType dtype = ParseWeightDType(options.weights);
-  l.backend = MakeBackend(options.backend);
+  l.backend = MakeBackend(options.backend.empty() ? AvailableBackends().front() : options.backend);
   fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
              l.backend->name(), options.weights);
   const auto start = std::chrono::steady_clock::now();
@@ -128,6 +130,20 @@ std::vector<int32_t> ChatPrompt(const Tokenizer& tok, const std::string& prompt)
   return ids;
 }
 
+// Speed of a generation and the process's peak resident memory, on stderr.
+void PrintSpeed(const GenerationResult& r) {
+  const auto decoded = static_cast<int64_t>(r.tokens.size()) - 1;  // the first comes from prefill
+  fmt::print(stderr, "prefill: {} tokens in {:.2f} s ({:.1f} tokens/s)\n", r.prompt_tokens,
+             r.prefill_seconds, r.prompt_tokens / std::max(r.prefill_seconds, 1e-9));
+  if (decoded > 0) {
+    fmt::print(stderr, "decode:  {} tokens in {:.2f} s ({:.1f} tokens/s)\n", decoded, r.decode_seconds,
+               decoded / std::max(r.decode_seconds, 1e-9));
+  }
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  fmt::print(stderr, "peak resident memory: {:.0f} MiB\n", usage.ru_maxrss / 1024.0);
+}
+
 }  // namespace
 
 void RunInfo(const InfoOptions& options) {
@@ -168,13 +184,7 @@ void RunGenerate(const RunOptions& options) {
     std::fflush(stdout);
   });
   fmt::print("\n");
-  const auto decoded = static_cast<int64_t>(r.tokens.size()) - 1;  // the first comes from prefill
-  fmt::print(stderr, "prefill: {} tokens in {:.2f} s ({:.1f} tokens/s)\n", r.prompt_tokens,
-             r.prefill_seconds, r.prompt_tokens / std::max(r.prefill_seconds, 1e-9));
-  if (decoded > 0) {
-    fmt::print(stderr, "decode:  {} tokens in {:.2f} s ({:.1f} tokens/s)\n", decoded, r.decode_seconds,
-               decoded / std::max(r.decode_seconds, 1e-9));
-  }
+  PrintSpeed(r);
 }
 
 void RunScore(const ScoreOptions& options) {

@@ -11,7 +11,7 @@ namespace gemmeter::cli {
 // Options every model-running subcommand takes.
 struct ModelOptions {
   std::string model;  // empty: the default model
-  std::string backend = "reference";
+  std::string backend;  // empty: the build's default (onednn where oneDNN was found)
   std::string weights = "f32";
 };
 

@@ -23,8 +23,8 @@ constexpr const char* kModelHelp =
 void AddModelOptions(CLI::App* command, ModelOptions& options) {
   command->add_option("--model", options.model, kModelHelp);
   command->add_option("--backend", options.backend,
-                      fmt::format("compute backend: {}", fmt::join(AvailableBackends(), ", ")))
-      ->capture_default_str();
+                      fmt::format("compute backend: {} (default: {})", fmt::join(AvailableBackends(), ", "),
+                                  AvailableBackends().front()));
   command->add_option("--weights", options.weights,
                       "precision the weights are held in on the backend: f32 or bf16 "
                       "(GGUF weights are dequantized to it at load)")

@@ -31,21 +31,16 @@ std::span<const T> View(const SafetensorsFile& f, const std::string& name) {
   return {static_cast<const T*>(t->data), static_cast<size_t>(NumElements(t->shape))};
 }
 
-struct Shared {
-  std::unique_ptr<Backend> backend = MakeBackend("reference");
-  std::unique_ptr<Model> model = LoadModel(DefaultModelPath(), *backend);
-};
-Shared& Model270m() {
-  static Shared shared;
-  return shared;
-}
-
-TEST_CASE("Gemma 3 270M logits match transformers", "[real][slow]") {
-  Model& model = *Model270m().model;
-  const SafetensorsFile goldens(kFixtures + "logits.safetensors");
-  const auto vocab = static_cast<size_t>(model.config().vocab_size);
+struct LogitStats {
   double worst = 0, worst_lse = 0;
   int64_t positions = 0, mismatches = 0, near_ties = 0;
+};
+
+// Runs every golden prompt through `model` and compares the stored logits.
+LogitStats CompareWithGoldens(Model& model, double tie_tolerance) {
+  const SafetensorsFile goldens(kFixtures + "logits.safetensors");
+  const auto vocab = static_cast<size_t>(model.config().vocab_size);
+  LogitStats stats;
   for (int p = 0; goldens.Find(fmt::format("tokens_{}", p)); ++p) {
     const auto tokens = View<int32_t>(goldens, fmt::format("tokens_{}", p));
     const auto top_ids = View<int32_t>(goldens, fmt::format("top_ids_{}", p));
@@ -56,6 +51,7 @@ TEST_CASE("Gemma 3 270M logits match transformers", "[real][slow]") {
     const size_t k = top_ids.size() / tokens.size();
     KvCache cache = model.NewCache(static_cast<int64_t>(tokens.size()));
     double prompt_worst = 0;
+    size_t worst_position = 0;
     // Chunks of 128 positions keep the float32 logits to 128 MiB at a time; chunked
     // prefill equals a full recompute (test_kv_cache).
     for (size_t begin = 0; begin < tokens.size(); begin += 128) {
@@ -66,35 +62,92 @@ TEST_CASE("Gemma 3 270M logits match transformers", "[real][slow]") {
         const size_t pos = begin + r;
         const std::span<const float> row(logits.data() + r * vocab, vocab);
         for (size_t j = 0; j < k; ++j) {
-          prompt_worst = std::max<double>(prompt_worst, std::fabs(row[top_ids[pos * k + j]] - top_logits[pos * k + j]));
-          prompt_worst = std::max<double>(prompt_worst, std::fabs(row[probe_ids[pos * k + j]] - probe_logits[pos * k + j]));
+          const double d = std::max(std::fabs(row[top_ids[pos * k + j]] - top_logits[pos * k + j]),
+                                    std::fabs(row[probe_ids[pos * k + j]] - probe_logits[pos * k + j]));
+          if (d > prompt_worst) {
+            prompt_worst = d;
+            worst_position = pos;
+          }
         }
-        const double our_lse = LogSumExp(row);
-        worst_lse = std::max(worst_lse, std::fabs(our_lse - lse[pos]));
-        if (top_logits[pos * k] - top_logits[pos * k + 1] < kLogitTolerance) {
-          ++near_ties;
+        stats.worst_lse = std::max(stats.worst_lse, std::fabs(LogSumExp(row) - lse[pos]));
+        if (top_logits[pos * k] - top_logits[pos * k + 1] < tie_tolerance) {
+          ++stats.near_ties;
         } else if (Argmax(row) != top_ids[pos * k]) {
-          ++mismatches;
+          ++stats.mismatches;
           UNSCOPED_INFO("prompt " << p << " position " << pos << ": argmax " << Argmax(row)
                                   << " vs transformers " << top_ids[pos * k]);
         }
       }
     }
-    fmt::print("gemma-3-270m prompt {} ({} tokens): max |logit diff| {:.2e}\n", p, tokens.size(), prompt_worst);
-    worst = std::max(worst, prompt_worst);
-    positions += static_cast<int64_t>(tokens.size());
+    fmt::print("  prompt {} ({} tokens): max |logit diff| {:.2e} at position {}\n", p, tokens.size(),
+               prompt_worst, worst_position);
+    stats.worst = std::max(stats.worst, prompt_worst);
+    stats.positions += static_cast<int64_t>(tokens.size());
   }
-  fmt::print("gemma-3-270m logits: {} positions, max |logit diff| {:.2e}, max |logsumexp diff| {:.2e}, "
+  return stats;
+}
+
+void PrintStats(const char* what, const LogitStats& s, double tie_tolerance) {
+  fmt::print("gemma-3-270m {}: {} positions, max |logit diff| {:.2e}, max |logsumexp diff| {:.2e}, "
              "argmax mismatches {} ({} near-ties within {:g})\n",
-             positions, worst, worst_lse, mismatches, near_ties, kLogitTolerance);
-  CHECK(positions >= 8 * 16);
-  CHECK(worst <= kLogitTolerance);
-  CHECK(worst_lse <= kLogitTolerance);
-  CHECK(mismatches == 0);
+             what, s.positions, s.worst, s.worst_lse, s.mismatches, s.near_ties, tie_tolerance);
+}
+
+std::unique_ptr<Model> Load(Backend& backend, DType weights) {
+  return LoadModel(DefaultModelPath(), backend, {weights});
+}
+
+// Fast backends accumulate in float32 (the reference in double): transformers' own float32
+// rounding reaches ~5e-4 at the most sensitive position (the reference backend differs
+// from it by 4.6e-4 there, by < 6e-5 elsewhere), and a float-accumulating backend adds
+// rounding of the same size, so they get twice the reference's budget.
+constexpr double kFastLogitTolerance = 2e-3;
+
+TEST_CASE("Gemma 3 270M logits match transformers on every backend (f32 weights)", "[real][slow]") {
+  for (std::string_view name : AvailableBackends()) {
+    DYNAMIC_SECTION(name) {
+      auto backend = MakeBackend(name);
+      auto model = Load(*backend, DType::kF32);
+      const LogitStats s = CompareWithGoldens(*model, kLogitTolerance);
+      PrintStats(fmt::format("{} f32", name).c_str(), s, kLogitTolerance);
+      const double tolerance = name == "reference" ? kLogitTolerance : kFastLogitTolerance;
+      CHECK(s.positions >= 8 * 16);
+      CHECK(s.worst <= tolerance);
+      CHECK(s.worst_lse <= tolerance);
+      CHECK(s.mismatches == 0);
+    }
+  }
+}
+
+// bf16 weights: each dequantized weight is rounded once more (relative error <= 2^-9).
+// On the tiny models that gave a logit NMSE of ~3e-5 (test_bf16); at this model's logit
+// scale (|logit| 20-45) that is a typical error of ~0.1-0.2. One position of the 700-token
+// prompt amplifies every rounding ~20x (float32 backends differ from transformers by 1e-3
+// there against 5e-5 elsewhere), so the worst case is ~1. Budget: max |logit diff| <= 2.0,
+// and argmax agreement wherever transformers' top two logits are more than 0.25 apart.
+constexpr double kBf16MaxDiff = 2.0;
+constexpr double kBf16TieTolerance = 0.25;
+
+TEST_CASE("Gemma 3 270M with bf16 weights stays within its budget", "[real][slow]") {
+  for (std::string_view name : AvailableBackends()) {
+    if (name == "reference") continue;  // the oracle's bf16 path is covered on tiny models
+    DYNAMIC_SECTION(name) {
+      auto backend = MakeBackend(name);
+      auto model = Load(*backend, DType::kBF16);
+      const LogitStats s = CompareWithGoldens(*model, kBf16TieTolerance);
+      PrintStats(fmt::format("{} bf16", name).c_str(), s, kBf16TieTolerance);
+      CHECK(s.worst <= kBf16MaxDiff);
+      CHECK(s.mismatches == 0);
+    }
+  }
 }
 
 TEST_CASE("Gemma 3 270M greedy generation matches transformers", "[real][slow]") {
-  Model& model = *Model270m().model;
+  for (std::string_view name : AvailableBackends()) {
+  DYNAMIC_SECTION(name) {
+  auto backend = MakeBackend(name);
+  auto loaded = Load(*backend, DType::kF32);
+  Model& model = *loaded;
   const SafetensorsFile goldens(kFixtures + "greedy.safetensors");
   int prompts = 0, agreeing = 0;
   for (int p = 0; goldens.Find(fmt::format("prompt_{}", p)); ++p) {
@@ -122,9 +175,11 @@ TEST_CASE("Gemma 3 270M greedy generation matches transformers", "[real][slow]")
                    << gaps[first_difference] << ")");
     CHECK(gaps[first_difference] < kLogitTolerance);
   }
-  fmt::print("gemma-3-270m greedy: {} of {} prompts give the same {} tokens as transformers\n", agreeing,
-             prompts, 32);
+  fmt::print("gemma-3-270m greedy {}: {} of {} prompts give the same {} tokens as transformers\n", name,
+             agreeing, prompts, 32);
   CHECK(prompts == 5);
+  }
+  }
 }
 
 }  // namespace

@@ -322,18 +322,29 @@ uint32_t GgufFile::TensorTypeId(const StoredTensor& tensor) const {
   return type_ids_.at(index_.at(tensor.name));
 }
 
-void GgufFile::ReadAsF32(const StoredTensor& t, float* out) const {
+void GgufFile::ReadRowsAsF32(const StoredTensor& t, int64_t begin, int64_t count,
+                             float* out) const {
   const uint32_t type = TensorTypeId(t);
   if (!DequantizableLayout(type)) {
     Fail("{}: tensor '{}' has type {}, which gemmeter cannot dequantize (supported: {})", path(),
          t.name, t.type_name, DequantizableTypeNames());
   }
+  // A GGUF row (ne[0] values, the innermost dimension) is the last PyTorch dimension;
+  // an outer row may hold several of them for 3-D and 4-D tensors.
   const int64_t row_values = t.shape.back();
   const int64_t rows = NumElements(t.shape) / std::max<int64_t>(row_values, 1);
   const size_t row_bytes = t.bytes / static_cast<size_t>(std::max<int64_t>(rows, 1));
-  ParallelFor(rows, row_values, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      DequantizeRow(type, static_cast<const uint8_t*>(t.data) + static_cast<size_t>(r) * row_bytes,
+  int64_t first = 0, n = rows;
+  if (t.shape.size() == 1) {  // one GGUF row: only a whole read makes sense
+    Check(begin == 0 && count == t.shape[0], "{}: tensor '{}' can only be read whole", path(), t.name);
+  } else {
+    const int64_t per_outer = rows / t.shape[0];  // GGUF rows per outermost index
+    first = begin * per_outer;
+    n = count * per_outer;
+  }
+  ParallelFor(n, row_values, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      DequantizeRow(type, static_cast<const uint8_t*>(t.data) + static_cast<size_t>(first + r) * row_bytes,
                     out + r * row_values, row_values);
     }
   });

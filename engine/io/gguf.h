@@ -66,7 +66,8 @@ class GgufFile final : public TensorSource {
   const StoredTensor* Find(const std::string& name) const override;
   std::vector<std::string> Names() const override;  // in file order
   std::string Describe() const override { return file_->path(); }
-  void ReadAsF32(const StoredTensor& tensor, float* out) const override;
+  void ReadRowsAsF32(const StoredTensor& tensor, int64_t begin, int64_t count,
+                     float* out) const override;
   uint32_t TensorTypeId(const StoredTensor& tensor) const;
 
  private:

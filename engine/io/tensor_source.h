@@ -34,6 +34,10 @@ class TensorSource {
   // Converts `tensor` (one of this source's) to numel float32 values in PyTorch order,
   // dequantizing if needed. Throws Error naming the tensor and its type when it cannot.
   virtual void ReadAsF32(const StoredTensor& tensor, float* out) const;
+  // The same for rows [begin, begin + count) of the outermost dimension only, so large
+  // tensors can be converted a block at a time.
+  virtual void ReadRowsAsF32(const StoredTensor& tensor, int64_t begin, int64_t count,
+                             float* out) const;
 };
 
 }  // namespace gemmeter

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "engine/core/error.h"
@@ -61,10 +62,16 @@ class Loader {
     Tensor out = backend_.Allocate(t.shape, matrix_dtype_);
     if (t.plain) {  // no float32 copy needed: the backend converts while uploading
       backend_.Upload(out, t.data, t.dtype);
-    } else {
-      std::vector<float> values(static_cast<size_t>(rows * cols));
-      source_.ReadAsF32(t, values.data());
-      backend_.Upload(out, values.data(), DType::kF32);
+      return out;
+    }
+    // Dequantize a block of rows at a time, so the only full copy of the weights is the
+    // one on the backend (the 262k x 640 embedding would need 640 MiB as float32).
+    const int64_t block = std::max<int64_t>(1, (int64_t{1} << 22) / cols);  // 16 MiB of f32
+    std::vector<float> values(static_cast<size_t>(std::min(rows, block) * cols));
+    for (int64_t r = 0; r < rows; r += block) {
+      const int64_t n = std::min(block, rows - r);
+      source_.ReadRowsAsF32(t, r, n, values.data());
+      backend_.Upload(out.Rows(r, n), values.data(), DType::kF32);
     }
     return out;
   }

@@ -1,0 +1,75 @@
+#include "bench/bench_common.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "engine/core/parallel.h"
+
+namespace gemmeter::bench {
+
+double PeakFlops(DType weight_dtype) {
+  const MachinePeak& peak = Peak();
+  if (weight_dtype == DType::kBF16 && peak.bf16_flops > 0) return peak.bf16_flops;
+  return peak.f32_flops;
+}
+
+void ReportWork(benchmark::State& state, const Work& work, DType weight_dtype,
+                double loop_seconds) {
+  using benchmark::Counter;
+  // A rate counter holds the per-call amount; the library multiplies it by the iteration
+  // count and divides by its elapsed time.
+  state.counters["flops"] = Counter(work.flops, Counter::kIsIterationInvariantRate);
+  state.counters["bytes"] = Counter(work.bytes, Counter::kIsIterationInvariantRate);
+  if (loop_seconds <= 0 || state.iterations() == 0) return;
+  const double calls_per_second = static_cast<double>(state.iterations()) / loop_seconds;
+  const double peak_flops = PeakFlops(weight_dtype);
+  const double bandwidth = Peak().read_bandwidth;
+  double roofline = 0;  // the larger fraction
+  if (peak_flops > 0 && work.flops > 0) {
+    const double f = work.flops * calls_per_second / peak_flops;
+    state.counters["flop_frac"] = f;
+    roofline = std::max(roofline, f);
+  }
+  if (bandwidth > 0 && work.bytes > 0) {
+    const double f = work.bytes * calls_per_second / bandwidth;
+    state.counters["bw_frac"] = f;
+    roofline = std::max(roofline, f);
+  }
+  if (roofline > 0) state.counters["peak_frac"] = roofline;
+}
+
+Backend& SharedBackend(std::string_view name) {
+  // The benchmark library runs benchmarks one at a time on the main thread, so this
+  // registry needs no lock; it lives until exit like the registered benchmarks.
+  static std::map<std::string, std::unique_ptr<Backend>, std::less<>> backends;
+  auto it = backends.find(name);
+  if (it == backends.end()) it = backends.emplace(std::string(name), MakeBackend(name)).first;
+  return *it->second;
+}
+
+Tensor RandomTensor(Backend& backend, const Shape& shape, DType dtype, uint32_t seed,
+                    float scale) {
+  // Values are made as bf16 whatever `dtype` is: half the host memory for the largest
+  // tables (a 256k x 2048 LM head), and exactly representable in every target type.
+  const int64_t count = NumElements(shape);
+  std::vector<uint16_t> host(static_cast<size_t>(count));
+  ParallelFor(count, 8, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      // splitmix64 of (seed, index): independent of the thread split.
+      uint64_t z = (static_cast<uint64_t>(seed) << 40) + static_cast<uint64_t>(i) +
+                   0x9e3779b97f4a7c15ull;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      z ^= z >> 31;
+      const float unit = static_cast<float>(z >> 40) * (1.0f / 16777216.0f);  // [0, 1)
+      host[static_cast<size_t>(i)] = FloatToBF16((2.0f * unit - 1.0f) * scale);
+    }
+  });
+  Tensor t = backend.Allocate(shape, dtype);
+  backend.Upload(t, host.data(), DType::kBF16);
+  return t;
+}
+
+}  // namespace gemmeter::bench

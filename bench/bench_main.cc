@@ -1,0 +1,137 @@
+// gemmeter_bench: Google Benchmark microbenchmarks of every op of a Gemma block at real
+// model shapes, per backend, plus end-to-end prefill/decode of the default model and the
+// machine peaks they are measured against. See bench/README.md.
+//
+//   gemmeter_bench [--threads N] [--no_calibration] [--benchmark_* flags]
+//
+// --threads N (or GEMMETER_THREADS=N) sets the worker threads of the engine
+// (SetParallelThreads) and of oneDNN's OpenMP runtime; default: all cores.
+// --no_calibration skips the startup peak measurements (the *_frac counters then vanish).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bench/bench_common.h"
+#include "engine/build_config.h"
+#include "engine/core/parallel.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if GEMMETER_HAVE_ONEDNN
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace gemmeter::bench {
+namespace {
+
+struct Options {
+  int threads = 0;  // 0: the default (hardware concurrency)
+  bool calibrate = true;
+  bool listing = false;  // --benchmark_list_tests: nothing runs, so nothing to calibrate
+};
+
+int ParseThreads(std::string_view text) {
+  char* end = nullptr;
+  const std::string s(text);
+  const long n = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || n < 1 || n > 4096) {
+    fmt::print(stderr, "gemmeter_bench: --threads wants a positive integer, got '{}'\n", s);
+    std::exit(2);
+  }
+  return static_cast<int>(n);
+}
+
+// Takes our own flags out of argv, leaving the rest for benchmark::Initialize.
+Options ParseOwnFlags(int* argc, char** argv) {
+  Options o;
+  if (const char* env = std::getenv("GEMMETER_THREADS"); env != nullptr && *env != '\0') {
+    o.threads = ParseThreads(env);
+  }
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--threads" && i + 1 < *argc) {
+      o.threads = ParseThreads(argv[++i]);
+    } else if (arg.starts_with("--threads=")) {
+      o.threads = ParseThreads(arg.substr(std::strlen("--threads=")));
+    } else if (arg == "--no_calibration") {
+      o.calibrate = false;
+    } else {
+      if (arg.starts_with("--benchmark_list_tests") && !arg.ends_with("=false") &&
+          !arg.ends_with("=0")) {
+        o.listing = true;
+      }
+      argv[kept++] = argv[i];
+    }
+  }
+  *argc = kept;
+  argv[kept] = nullptr;
+  return o;
+}
+
+void PrintHelp() {
+  fmt::print(
+      "gemmeter_bench [--threads N] [--no_calibration] [benchmark flags]\n"
+      "  --threads N        worker threads of the engine and oneDNN (also GEMMETER_THREADS)\n"
+      "  --no_calibration   skip the startup peak measurements (no *_frac counters)\n"
+      "Names: <op>/<backend>/<dtype>/<model>/<site>/<size>, model/..., peak/...; see "
+      "bench/README.md.\n\n");
+  benchmark::PrintDefaultHelp();
+}
+
+void AddContext() {
+  const MachinePeak& peak = Peak();
+  auto gflops = [](double flops) {
+    return flops > 0 ? fmt::format("{:.1f}", flops / 1e9) : std::string("n/a");
+  };
+  benchmark::AddCustomContext("gemmeter_version", GEMMETER_VERSION);
+  benchmark::AddCustomContext("threads", std::to_string(ParallelThreads()));
+  benchmark::AddCustomContext("backends", fmt::format("{}", fmt::join(AvailableBackends(), ",")));
+  benchmark::AddCustomContext("peak_f32_gflops", gflops(peak.f32_flops));
+  benchmark::AddCustomContext("peak_f32_impl", peak.f32_impl);
+  benchmark::AddCustomContext("peak_bf16_gflops", gflops(peak.bf16_flops));
+  benchmark::AddCustomContext("peak_bf16_impl", peak.bf16_impl);
+  benchmark::AddCustomContext("peak_for_bf16_weights_gflops", gflops(PeakFlops(DType::kBF16)));
+  benchmark::AddCustomContext(
+      "read_bandwidth_gbs",
+      peak.read_bandwidth > 0 ? fmt::format("{:.1f}", peak.read_bandwidth / 1e9) : "n/a");
+#if GEMMETER_HAVE_ONEDNN
+  const dnnl_version_t* v = dnnl::version();
+  benchmark::AddCustomContext("onednn_version",
+                              fmt::format("{}.{}.{}", v->major, v->minor, v->patch));
+#endif
+}
+
+}  // namespace
+}  // namespace gemmeter::bench
+
+int main(int argc, char** argv) {
+  using namespace gemmeter::bench;
+  const Options options = ParseOwnFlags(&argc, argv);
+  if (options.threads > 0) {
+    gemmeter::SetParallelThreads(options.threads);
+#ifdef _OPENMP
+    omp_set_num_threads(options.threads);  // oneDNN's threads (its CPU runtime is OpenMP)
+#endif
+  }
+  benchmark::Initialize(&argc, argv, PrintHelp);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (options.calibrate && !options.listing) {
+    fmt::print(stderr, "gemmeter_bench: measuring peak matmul and read bandwidth...\n");
+    Calibrate();
+  }
+  AddContext();
+  RegisterPeakBenchmarks();
+  RegisterOpBenchmarks();
+  RegisterModelBenchmarks();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,176 @@
+// End-to-end benchmarks of the default model (DefaultModelPath(): $GEMMETER_MODEL or the
+// Gemma 3 270M GGUF of tools/setup.sh), per backend and weight dtype:
+//   model/<backend>/<dtype>/<model>/prefill/T=512   one forward of 512 prompt tokens from
+//                                                   an empty cache to the last token's
+//                                                   logits on the host (as Generate does)
+//   model/<backend>/<dtype>/<model>/decode/ctx=128  one token after a 128-token context,
+//                                                   logits on the host; the cache is cut
+//                                                   back to 128 after every step
+// The reference backend (~24 tokens/s prefill, ~5 decode on 2 cores) runs a 32-token
+// prefill and a fixed, small number of iterations instead.
+//
+// Model FLOPs of a forward of tokens at positions P (what the flops counter counts):
+//   sum over p in P of  2 * W_layers                   (the block matmuls)
+//                     + sum over layers l of 4 * H * Dh * n_l(p)   (q.k and p*v)
+//   + 2 * D * V per row of logits                      (the tied LM head, one row here)
+// where W_layers = L * (D*(H + 2*KV)*Dh + H*Dh*D + 3*D*I) are the matmul weights of all
+// blocks and n_l(p) = min(p + 1, window_l) is the number of keys position p attends to.
+// The embedding lookup (a gather), norms, RoPE and activations are left out (< 1%).
+// Bytes: every matmul weight (blocks + LM head) in its dtype, plus the KV rows read and
+// written, once per forward; for decode this is the memory a token must stream, so
+// bw_frac = (weight + KV bytes per token) * tokens/s / measured read bandwidth.
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "bench/bench_common.h"
+#include "engine/model/checkpoint.h"
+#include "engine/model/model.h"
+
+namespace gemmeter::bench {
+namespace {
+
+// The model of the last model benchmark: consecutive calls (and the prefill and decode
+// benchmarks of one backend and dtype, registered next to each other) share one load.
+Model& CachedModel(const std::string& backend, DType dtype) {
+  static std::string cached_backend;
+  static DType cached_dtype = DType::kF32;
+  static std::unique_ptr<Model> cached;
+  if (!cached || cached_backend != backend || cached_dtype != dtype) {
+    cached.reset();  // free the previous weights first
+    LoadOptions options;
+    options.weight_dtype = dtype;
+    cached = LoadModel(DefaultModelPath(), SharedBackend(backend), options);
+    cached_backend = backend;
+    cached_dtype = dtype;
+  }
+  return *cached;
+}
+
+// Deterministic token ids that avoid the special tokens at the start of the vocabulary.
+std::vector<int32_t> Tokens(const ModelConfig& c, int64_t count) {
+  std::vector<int32_t> tokens(static_cast<size_t>(count));
+  tokens[0] = c.bos_id;
+  for (int64_t i = 1; i < count; ++i) {
+    tokens[static_cast<size_t>(i)] =
+        static_cast<int32_t>(1000 + (i * 7919) % (c.vocab_size - 1000));
+  }
+  return tokens;
+}
+
+// FLOPs and bytes of one forward of `count` tokens after `start` cached ones, producing
+// one row of logits (see the top of this file).
+Work ForwardWork(const ModelConfig& c, DType dtype, int64_t start, int64_t count) {
+  const double D = double(c.hidden_size), I = double(c.intermediate_size);
+  const double q = double(c.q_width()), kv = double(c.kv_width());
+  const double block_weights = D * q + 2 * D * kv + q * D + 3 * D * I;
+  const double layer_weights = c.num_layers * block_weights;
+  const double head_weights = D * double(c.vocab_size);
+  double pairs = 0;     // (query, key) pairs over all layers
+  double kv_rows = 0;   // KV rows read over all layers
+  for (const LayerConfig& layer : c.layers) {
+    for (int64_t p = start; p < start + count; ++p) {
+      pairs += double(layer.sliding_window > 0 ? std::min<int64_t>(p + 1, layer.sliding_window)
+                                               : p + 1);
+    }
+    // The union of the keys the new positions see: from the first one's window start.
+    const int64_t first_key =
+        layer.sliding_window > 0 ? std::max<int64_t>(0, start - layer.sliding_window + 1) : 0;
+    kv_rows += double(start + count - first_key);
+  }
+  Work w;
+  w.flops = 2 * layer_weights * double(count) + 4.0 * c.num_heads * c.head_dim * pairs +
+            2 * head_weights;
+  w.bytes = (layer_weights + head_weights) * double(DTypeSize(dtype)) +
+            4.0 * 2 * kv * (kv_rows + double(c.num_layers) * double(count));
+  return w;
+}
+
+void ReportModelWork(benchmark::State& state, const Model& model, DType dtype, int64_t start,
+                     int64_t count, double seconds) {
+  ReportWork(state, ForwardWork(model.config(), dtype, start, count), dtype, seconds);
+  state.counters["tokens"] =
+      benchmark::Counter(double(count), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Prefill(benchmark::State& state, const std::string& backend, DType dtype, int64_t T) {
+  Guarded(state, [&] {
+    Model& model = CachedModel(backend, dtype);
+    const std::vector<int32_t> prompt = Tokens(model.config(), T);
+    KvCache cache = model.NewCache(T);
+    const SequenceInput input{&cache, prompt};
+    auto run = [&] {
+      cache.Truncate(0);
+      benchmark::DoNotOptimize(model.ForwardToHost({&input, 1}, LogitsFor::kLastPosition));
+    };
+    run();  // warm-up
+    const double seconds = TimedLoop(state, run);
+    ReportModelWork(state, model, dtype, 0, T, seconds);
+  });
+}
+
+void BM_Decode(benchmark::State& state, const std::string& backend, DType dtype, int64_t ctx) {
+  Guarded(state, [&] {
+    Model& model = CachedModel(backend, dtype);
+    const std::vector<int32_t> tokens = Tokens(model.config(), ctx + 1);
+    KvCache cache = model.NewCache(ctx + 1);
+    const SequenceInput context{&cache, std::span(tokens).first(static_cast<size_t>(ctx))};
+    model.Forward({&context, 1}, LogitsFor::kLastPosition);
+    const SequenceInput next{&cache, std::span(tokens).subspan(static_cast<size_t>(ctx), 1)};
+    auto step = [&] {
+      benchmark::DoNotOptimize(model.ForwardToHost({&next, 1}, LogitsFor::kLastPosition));
+      cache.Truncate(ctx);
+    };
+    step();  // warm-up
+    const double seconds = TimedLoop(state, step);
+    ReportModelWork(state, model, dtype, ctx, 1, seconds);
+  });
+}
+
+}  // namespace
+
+void RegisterModelBenchmarks() {
+  // The label is the checkpoint's file name; when there is none every benchmark reports
+  // DefaultModelPath()'s message (how to install it) through SkipWithError.
+  std::string label = "default";
+  try {
+    label = std::filesystem::path(DefaultModelPath()).stem().string();
+  } catch (const std::exception&) {
+  }
+  for (std::string_view name : AvailableBackends()) {
+    const std::string backend(name);
+    const bool slow = IsSlowBackend(backend);
+    for (DType dtype : {DType::kF32, DType::kBF16}) {
+      try {
+        if (!SharedBackend(backend).Supports(Op::kMatMul, dtype)) continue;
+      } catch (const std::exception&) {
+        continue;  // RegisterOpBenchmarks has said why
+      }
+      const std::string prefix =
+          fmt::format("model/{}/{}/{}", backend, DTypeName(dtype), label);
+      const int64_t prompt = slow ? 32 : 512;
+      auto* prefill = benchmark::RegisterBenchmark(
+          fmt::format("{}/prefill/T={}", prefix, prompt).c_str(),
+          [=](benchmark::State& state) { BM_Prefill(state, backend, dtype, prompt); });
+      auto* decode = benchmark::RegisterBenchmark(
+          fmt::format("{}/decode/ctx={}", prefix, 128).c_str(),
+          [=](benchmark::State& state) { BM_Decode(state, backend, dtype, 128); });
+      for (auto* b : {prefill, decode}) b->Unit(benchmark::kMillisecond)->UseRealTime();
+      if (slow) {
+        // Fixed counts: the library then calls each function once, so the 128-token
+        // context (~5 s here) is prefilled once rather than once per sizing round.
+        prefill->Iterations(2);
+        decode->Iterations(8);
+      } else {
+        prefill->MinTime(2.0);
+        decode->MinTime(2.0);
+      }
+    }
+  }
+}
+
+}  // namespace gemmeter::bench
