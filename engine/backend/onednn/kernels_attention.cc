@@ -17,14 +17,6 @@ namespace {
 constexpr int64_t kKeyBlock = 64;    // keys per tile: K and V tiles of 64 x 256 floats fit in L2
 constexpr int64_t kQueryBlock = 16;  // queries per task, sharing each K/V tile
 
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-float Dot(const float* a, const float* b, int64_t n) {
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t i = 0; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
-
 // acc = acc * alpha + sum_j p[j] * v_j  (v_j rows of `stride` floats)
 __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
 void ScaleAccumulate(float* acc, float alpha, const float* p, const float* v, int64_t n_keys,

@@ -9,15 +9,16 @@
 #include "engine/backend/onednn/cpu_kernels.h"
 
 namespace gemmeter::cpu {
-namespace {
 
 __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-float DotF32(const float* x, const float* w, int64_t k) {
+float Dot(const float* x, const float* w, int64_t k) {
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < k; ++i) sum += x[i] * w[i];
   return sum;
 }
+
+namespace {
 
 __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
 float DotBF16(const float* x, const uint16_t* w, int64_t k) {
@@ -50,7 +51,7 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_
     for (int64_t n = n0; n < n1; ++n) {
       for (int64_t m = 0; m < M; ++m) {
         float v = bf16 ? DotBF16(x + m * K, static_cast<const uint16_t*>(w) + n * K, K)
-                       : DotF32(x + m * K, static_cast<const float*>(w) + n * K, K);
+                       : Dot(x + m * K, static_cast<const float*>(w) + n * K, K);
         if (e.gelu_tanh) v = GeluTanh(v);
         if (multiply) v *= multiply[m * N + n];
         float& out = y[m * N + n];

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/rope_frequencies.h"
 
 namespace gemmeter::cpu {
 namespace {
@@ -23,12 +24,7 @@ void RotateHead(float* v, const float* cos_t, const float* sin_t, int64_t half) 
 void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32_t* positions,
           float theta, float scaling_factor) {
   const int64_t half = head_dim / 2;
-  // inv_freq and the angle in float32, as transformers forms them (see ref_rope.cc).
-  std::vector<float> inv_freq(static_cast<size_t>(half));
-  for (int64_t i = 0; i < half; ++i) {
-    const float exponent = static_cast<float>(2 * i) / static_cast<float>(head_dim);
-    inv_freq[i] = 1.0f / std::pow(theta, exponent) / scaling_factor;
-  }
+  const std::vector<float> inv_freq = RopeInverseFrequencies(head_dim, theta, scaling_factor);
 #pragma omp parallel for schedule(static) if (tokens * heads * head_dim > 32768)
   for (int64_t t = 0; t < tokens; ++t) {
     std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
