@@ -179,10 +179,13 @@ void AddMatMulCases(std::vector<OpCase>& out) {
       {.m = 64, .k = 640, .n = 640},   // a prefill block (blocked GEMM paths)
       {.m = 2, .k = 640, .n = 4099},   // tied LM head, N past a power of two
   };
-  // Every epilogue combination on one small shape.
-  for (int bits = 1; bits < 8; ++bits) {
-    cases.push_back({.m = 4, .k = 256, .n = 96, .gelu_tanh = (bits & 1) != 0,
-                     .multiply = (bits & 2) != 0, .accumulate = (bits & 4) != 0});
+  // Every epilogue combination at 4 rows (decode-sized: a backend may use a GEMV kernel)
+  // and at 9 rows (prefill-sized: a GEMM library with fused post-ops).
+  for (int64_t rows : {4, 9}) {
+    for (int bits = 1; bits < 8; ++bits) {
+      cases.push_back({.m = rows, .k = 256, .n = 96, .gelu_tanh = (bits & 1) != 0,
+                       .multiply = (bits & 2) != 0, .accumulate = (bits & 4) != 0});
+    }
   }
   for (DType d : {DType::kF32, DType::kBF16}) {
     for (const MatMulCase& m : cases) {

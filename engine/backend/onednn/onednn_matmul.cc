@@ -21,10 +21,12 @@ dnnl::matmul::primitive_desc MakeDesc(dnnl::engine& engine, int64_t M, int64_t N
   const memory::desc src({M, K}, in, tag::ab);
   const memory::desc weights({K, N}, in, tag::ba);  // W [N, K] row-major is K x N "ba"
   const memory::desc dst = Strided(M, N, ld);
+  // Post-ops apply in order to x W^T; `sum` adds the old dst at its place in the chain,
+  // so it goes last: out = gelu(y) * multiply + out.
   dnnl::post_ops ops;
-  if (accumulate) ops.append_sum(1.0f);
   if (gelu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_tanh, 0.0f, 0.0f);
   if (multiply) ops.append_binary(dnnl::algorithm::binary_mul, dst);
+  if (accumulate) ops.append_sum(1.0f);
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, dst), attr, engine);
@@ -69,8 +71,8 @@ void OnednnMatMul::RunF32Columns(const Tensor& x, const float* w, int64_t n0, in
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}};
   if (e.multiply != nullptr) {
-    // A binary post-op's index is its position in the chain (after sum and gelu).
-    const int index = (e.accumulate ? 1 : 0) + (e.gelu_tanh ? 1 : 0);
+    // A binary post-op's index is its position in the chain (after gelu).
+    const int index = e.gelu_tanh ? 1 : 0;
     args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1,
                  memory(Strided(M, n, N), engine_, static_cast<float*>(e.multiply->data()) + n0));
   }
@@ -113,7 +115,7 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}};
   if (e.multiply != nullptr) {
-    const int index = (e.accumulate ? 1 : 0) + (e.gelu_tanh ? 1 : 0);
+    const int index = e.gelu_tanh ? 1 : 0;
     args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1,
                  memory({{M, N}, dt::f32, tag::ab}, engine_, e.multiply->data()));
   }
