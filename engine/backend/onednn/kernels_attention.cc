@@ -10,12 +10,36 @@
 #include <vector>
 
 #include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/onednn/fast_math.h"
 
 namespace gemmeter::cpu {
 namespace {
 
 constexpr int64_t kKeyBlock = 64;    // keys per tile: K and V tiles of 64 x 256 floats fit in L2
 constexpr int64_t kQueryBlock = 16;  // queries per task, sharing each K/V tile
+
+// Four dot products of q with k_j, k_j+1, k_j+2, k_j+3 (rows `stride` floats apart):
+// four independent accumulator chains instead of one, so the FMAs are not bound by the
+// latency of a single dependent chain.
+__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+void Dot4(const float* q, const float* k, int64_t stride, int64_t dim, float* out) {
+  const float* k0 = k;
+  const float* k1 = k + stride;
+  const float* k2 = k + 2 * stride;
+  const float* k3 = k + 3 * stride;
+  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+  for (int64_t d = 0; d < dim; ++d) {
+    s0 += q[d] * k0[d];
+    s1 += q[d] * k1[d];
+    s2 += q[d] * k2[d];
+    s3 += q[d] * k3[d];
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
+}
 
 // acc = acc * alpha + sum_j p[j] * v_j  (v_j rows of `stride` floats)
 __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
@@ -74,20 +98,25 @@ void Attention(const float* q, int64_t count, int64_t start, const float* keys,
             const int64_t h = g * group + hg;
             const float* qh = q + i * q_stride + h * Dh;
             const int64_t r = (i - q_begin) * group + hg;
+            int64_t j = lo;
+            for (; j + 4 <= hi; j += 4) Dot4(qh, keys + j * kv_stride + g * Dh, kv_stride, Dh, &scores[j - lo]);
+            for (; j < hi; ++j) scores[j - lo] = Dot(qh, keys + j * kv_stride + g * Dh, Dh);
             float block_max = -std::numeric_limits<float>::infinity();
-            for (int64_t j = lo; j < hi; ++j) {
-              float s = Dot(qh, keys + j * kv_stride + g * Dh, Dh) * p.scale;
-              if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
-              scores[j - lo] = s;
+            for (int64_t jj = 0; jj < hi - lo; ++jj) {
+              float s = scores[jj] * p.scale;
+              if (p.softcap > 0.0f) s = p.softcap * FastTanh(s / p.softcap);
+              scores[jj] = s;
               block_max = std::max(block_max, s);
             }
             RowState& st = state[r];
             const float new_max = std::max(st.max, block_max);
-            const float alpha = std::exp(st.max - new_max);  // 0 on the first tile
+            // 0 on the first tile (st.max = -inf; std::exp, FastExp clamps).
+            const float alpha = std::exp(st.max - new_max);
             float block_sum = 0.0f;
-            for (int64_t j = 0; j < hi - lo; ++j) {
-              scores[j] = std::exp(scores[j] - new_max);
-              block_sum += scores[j];
+#pragma omp simd reduction(+ : block_sum)
+            for (int64_t jj = 0; jj < hi - lo; ++jj) {
+              scores[jj] = FastExp(scores[jj] - new_max);
+              block_sum += scores[jj];
             }
             st.sum = st.sum * alpha + block_sum;
             st.max = new_max;

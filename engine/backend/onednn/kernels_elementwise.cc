@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/onednn/fast_math.h"
 #include "engine/core/dtype.h"
 
 #define GEMMETER_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
@@ -26,26 +27,15 @@ GEMMETER_CLONES void AddSpan(const float* a, const float* b, float* y, int64_t n
   for (int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
 }
 
-// gelu_tanh(g) * u with tanh(z) = 1 - 2 / (exp(2z) + 1), which vectorizes through
-// expf and is exact to float rounding (both saturate correctly for large |z|).
 GEMMETER_CLONES void GeGluSpan(const float* gate, const float* up, float* y, int64_t n) {
-  const float k = 0.7978845608028654f;  // sqrt(2 / pi)
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    const float z = k * (g + 0.044715f * g * g * g);
-    const float t = 1.0f - 2.0f / (std::exp(2.0f * z) + 1.0f);
-    y[i] = 0.5f * g * (1.0f + t) * up[i];
-  }
+  for (int64_t i = 0; i < n; ++i) y[i] = FastGeluTanh(gate[i]) * up[i];
 }
 
 GEMMETER_CLONES void SoftcapSpan(float* x, int64_t n, float cap) {
   const float inv = 1.0f / cap;
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    const float t = 1.0f - 2.0f / (std::exp(2.0f * x[i] * inv) + 1.0f);
-    x[i] = cap * t;
-  }
+  for (int64_t i = 0; i < n; ++i) x[i] = cap * FastTanh(x[i] * inv);
 }
 
 GEMMETER_CLONES float RowMax(const float* x, int64_t n) {
@@ -58,7 +48,7 @@ GEMMETER_CLONES float RowMax(const float* x, int64_t n) {
 GEMMETER_CLONES float SumExp(const float* x, int64_t n, float shift) {
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-  for (int64_t i = 0; i < n; ++i) sum += std::exp(x[i] - shift);
+  for (int64_t i = 0; i < n; ++i) sum += FastExp(x[i] - shift);
   return sum;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/onednn/fast_math.h"
 
 namespace gemmeter::cpu {
 
@@ -33,10 +34,6 @@ float DotBF16(const float* x, const uint16_t* w, int64_t k) {
   return sum;
 }
 
-float GeluTanh(float g) {
-  const float z = 0.7978845608028654f * (g + 0.044715f * g * g * g);
-  return 0.5f * g * (2.0f - 2.0f / (std::exp(2.0f * z) + 1.0f));
-}
 
 }  // namespace
 
@@ -52,7 +49,7 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_
       for (int64_t m = 0; m < M; ++m) {
         float v = bf16 ? DotBF16(x + m * K, static_cast<const uint16_t*>(w) + n * K, K)
                        : Dot(x + m * K, static_cast<const float*>(w) + n * K, K);
-        if (e.gelu_tanh) v = GeluTanh(v);
+        if (e.gelu_tanh) v = FastGeluTanh(v);
         if (multiply) v *= multiply[m * N + n];
         float& out = y[m * N + n];
         out = e.accumulate ? out + v : v;
