@@ -1,6 +1,7 @@
 // exp and tanh written as plain arithmetic so that `omp simd` loops vectorize them: glibc
 // declares its vector math functions only under -ffast-math, which this project does not
-// use (it would also license reassociating every sum).
+// use (it would also license reassociating every sum). The clamps become vector min/max
+// only with -fno-trapping-math (set for the engine in engine/meson.build).
 #pragma once
 
 #include <algorithm>
@@ -15,7 +16,8 @@ namespace gemmeter::cpu {
 // e^r by its degree-7 Taylor polynomial (truncation error r^8/8! < 2.2e-9 relative);
 // 2^n by building the float's exponent bits. Relative error ~2 float ulps.
 inline float FastExp(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  x = x > -87.0f ? x : -87.0f;
+  x = x < 88.0f ? x : 88.0f;
   const float k = x * 1.44269504088896341f;              // x / ln2
   const float n = (k + 12582912.0f) - 12582912.0f;       // round to nearest (1.5 * 2^23 trick)
   const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;

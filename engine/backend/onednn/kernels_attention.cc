@@ -113,7 +113,6 @@ void Attention(const float* q, int64_t count, int64_t start, const float* keys,
             // 0 on the first tile (st.max = -inf; std::exp, FastExp clamps).
             const float alpha = std::exp(st.max - new_max);
             float block_sum = 0.0f;
-#pragma omp simd reduction(+ : block_sum)
             for (int64_t jj = 0; jj < hi - lo; ++jj) {
               scores[jj] = FastExp(scores[jj] - new_max);
               block_sum += scores[jj];
