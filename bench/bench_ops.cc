@@ -25,6 +25,7 @@
 
 #include "bench/bench_common.h"
 #include "engine/model/config.h"
+#include "engine/model/model.h"
 
 namespace gemmeter::bench {
 namespace {
@@ -222,13 +223,7 @@ void BM_Attention(benchmark::State& state, const std::string& backend_name, cons
     const Tensor values = RandomTensor(b, {rows, c.kv_width()}, DType::kF32, 3);
     const Tensor out = b.Allocate({a.count, c.q_width()}, DType::kF32);
     const AttentionSequence sequence{0, a.count, a.start, keys, values};
-    AttentionParams params;
-    params.num_heads = c.num_heads;
-    params.num_kv_heads = c.num_kv_heads;
-    params.head_dim = c.head_dim;
-    params.scale = c.query_scale;
-    params.softcap = c.attn_softcap;
-    params.window = a.window;
+    const AttentionParams params = LayerAttentionParams(c, a.window);
     b.Attention(q, {&sequence, 1}, params, out);
     const double seconds = TimedLoop(state, [&] { b.Attention(q, {&sequence, 1}, params, out); });
 

@@ -252,12 +252,14 @@ void RunForward(const ForwardOptions& options) {
   const size_t k = std::min<size_t>(static_cast<size_t>(options.top), order.size());
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
                     [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+  const double log_normalizer = LogSumExp(logits);
   fmt::print("input {} tokens: {}\n", tokens.size(), fmt::join(tokens, ","));
   fmt::print("next-token distribution (top {} of {}):\n", k, logits.size());
   fmt::print("  {:>4}  {:>8}  {:>10}  {:>9}\n", "rank", "token", "logit", "prob");
   for (size_t r = 0; r < k; ++r) {
     const int32_t id = order[r];
-    fmt::print("  {:>4}  {:>8}  {:>10.4f}  {:>9.5f}\n", r + 1, id, logits[id], std::exp(LogSoftmaxAt(logits, id)));
+    fmt::print("  {:>4}  {:>8}  {:>10.4f}  {:>9.5f}\n", r + 1, id, logits[id],
+               std::exp(logits[id] - log_normalizer));
   }
 }
 

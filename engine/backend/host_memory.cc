@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/backend/op_checks.h"
 #include "engine/core/error.h"
 
 namespace gemmeter {
@@ -49,6 +50,14 @@ void UploadToHost(const Tensor& dst, const void* host, DType host_dtype, const c
 
 void DownloadFromHost(const Tensor& src, float* host) {
   ConvertToF32(src.data(), src.dtype(), static_cast<size_t>(src.numel()), host);
+}
+
+void CopyHostRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                  int64_t count) {
+  CheckCopyRows(src, src_row, dst, dst_row, count);
+  const size_t row_bytes = static_cast<size_t>(src.cols()) * DTypeSize(src.dtype());
+  std::memmove(static_cast<char*>(dst.data()) + row_bytes * dst_row,
+               static_cast<const char*>(src.data()) + row_bytes * src_row, row_bytes * count);
 }
 
 }  // namespace gemmeter

@@ -13,5 +13,8 @@ Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner);
 void UploadToHost(const Tensor& dst, const void* host, DType host_dtype, const char* backend);
 // host f32 <- src (f32, bf16 or f16).
 void DownloadFromHost(const Tensor& src, float* host);
+// Backend::CopyRows for host tensors (checked; overlapping ranges allowed).
+void CopyHostRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                  int64_t count);
 
 }  // namespace gemmeter

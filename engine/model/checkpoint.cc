@@ -79,9 +79,11 @@ CheckpointInfo InspectCheckpoint(const std::string& path) {
       ++info.tensor_count;
     }
   };
-  auto describe_tokenizer = [&] {
+  // `load` builds the tokenizer from what is already open (the GGUF's vocabulary is
+  // 262k strings: parsing the file twice would double the cost of `info`).
+  auto describe_tokenizer = [&](const auto& load) {
     try {
-      auto tokenizer = LoadTokenizer(path);
+      auto tokenizer = load();
       info.tokenizer = fmt::format("sentencepiece BPE, {} pieces, bos {}, eos {}",
                                    tokenizer->vocab_size(), tokenizer->bos_id(), tokenizer->eos_id());
     } catch (const Error& e) {
@@ -94,6 +96,7 @@ CheckpointInfo InspectCheckpoint(const std::string& path) {
     info.config = ConfigFromGguf(file);
     info.file_bytes = fs::file_size(path);
     count_types(file);
+    describe_tokenizer([&] { return Tokenizer::FromGguf(file); });
   } else {
     info.format = "safetensors";
     info.config = ConfigFromHfJsonFile(HfConfigPath(path));
@@ -102,8 +105,8 @@ CheckpointInfo InspectCheckpoint(const std::string& path) {
     for (const auto& entry : fs::directory_iterator(path)) {
       if (entry.is_regular_file()) info.file_bytes += entry.file_size();
     }
+    describe_tokenizer([&] { return LoadTokenizer(path); });
   }
-  describe_tokenizer();
   return info;
 }
 

@@ -7,6 +7,17 @@
 
 namespace gemmeter {
 
+AttentionParams LayerAttentionParams(const ModelConfig& c, int sliding_window) {
+  AttentionParams params;
+  params.num_heads = c.num_heads;
+  params.num_kv_heads = c.num_kv_heads;
+  params.head_dim = c.head_dim;
+  params.scale = c.query_scale;
+  params.softcap = c.attn_softcap;
+  params.window = sliding_window;
+  return params;
+}
+
 Model::Model(ModelConfig config, ModelWeights weights, Backend& backend)
     : config_(std::move(config)), weights_(std::move(weights)), backend_(&backend) {
   config_.Validate();
@@ -169,15 +180,8 @@ void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput
     sequences.push_back({row, n, start, s.cache->keys(index), s.cache->values(index)});
     row += n;
   }
-  AttentionParams params;
-  params.num_heads = c.num_heads;
-  params.num_kv_heads = c.num_kv_heads;
-  params.head_dim = c.head_dim;
-  params.scale = c.query_scale;
-  params.softcap = c.attn_softcap;
-  params.window = layer.sliding_window;
   Tensor attended = b.Allocate({T, c.q_width()}, DType::kF32);
-  b.Attention(q, sequences, params, attended);
+  b.Attention(q, sequences, LayerAttentionParams(c, layer.sliding_window), attended);
   Tensor out = b.Allocate({T, c.hidden_size}, DType::kF32);
   if (c.sandwich_norms) {
     b.MatMul(attended, w.o, out, {});

@@ -29,6 +29,9 @@ struct TokenScore {
   int32_t argmax = 0;
 };
 
+// The attention op's parameters for a layer of `config` with the given sliding window.
+AttentionParams LayerAttentionParams(const ModelConfig& config, int sliding_window);
+
 class Model {
  public:
   Model(ModelConfig config, ModelWeights weights, Backend& backend);

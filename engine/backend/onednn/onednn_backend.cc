@@ -2,7 +2,6 @@
 
 #include <omp.h>
 
-#include <cstring>
 
 #include "engine/backend/host_memory.h"
 #include "engine/backend/onednn/cpu_kernels.h"
@@ -104,11 +103,8 @@ void OnednnBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int32
 }
 
 void OnednnBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
-                             int64_t count) {
-  CheckCopyRows(src, src_row, dst, dst_row, count);
-  const size_t row_bytes = static_cast<size_t>(src.cols()) * DTypeSize(src.dtype());
-  std::memmove(static_cast<char*>(dst.data()) + row_bytes * dst_row,
-               static_cast<const char*>(src.data()) + row_bytes * src_row, row_bytes * count);
+                  int64_t count) {
+  CopyHostRows(src, src_row, dst, dst_row, count);
 }
 
 }  // namespace gemmeter

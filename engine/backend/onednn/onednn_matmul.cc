@@ -60,13 +60,14 @@ dnnl::matmul& OnednnMatMul::Primitive(const Key& key) {
   }
 }
 
-void OnednnMatMul::RunF32Columns(const Tensor& x, const float* w, int64_t n0, int64_t n,
-                                 const Tensor& out, const MatMulEpilogue& e) {
-  const int64_t M = x.rows(), K = x.cols(), N = out.cols();
+void OnednnMatMul::RunColumns(const void* src, bool bf16, int64_t M, int64_t K, const void* w,
+                              int64_t n0, int64_t n, const Tensor& out, const MatMulEpilogue& e) {
+  const int64_t N = out.cols();
   dnnl::matmul& matmul =
-      Primitive({M, n, K, N, false, e.gelu_tanh, e.multiply != nullptr, e.accumulate});
-  memory src_mem({{M, K}, dt::f32, tag::ab}, engine_, x.data());
-  memory weights_mem({{K, n}, dt::f32, tag::ba}, engine_, const_cast<float*>(w));
+      Primitive({M, n, K, N, bf16, e.gelu_tanh, e.multiply != nullptr, e.accumulate});
+  const dt in = bf16 ? dt::bf16 : dt::f32;
+  memory src_mem({{M, K}, in, tag::ab}, engine_, const_cast<void*>(src));
+  memory weights_mem({{K, n}, in, tag::ba}, engine_, const_cast<void*>(w));
   memory dst_mem(Strided(M, n, N), engine_, static_cast<float*>(out.data()) + n0);
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}};
@@ -91,7 +92,7 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
     return;
   }
   if (!bf16) {
-    RunF32Columns(x, static_cast<const float*>(weight.data()), 0, N, out, e);
+    RunColumns(x.data(), false, M, K, weight.data(), 0, N, out, e);
     return;
   }
   if (!supports_bf16_) {
@@ -100,27 +101,14 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
       const int64_t n = std::min(kWidenRows, N - n0);
       cpu::BF16RowsToF32(static_cast<const uint16_t*>(weight.data()) + n0 * K,
                          widened_weights_.data(), n * K);
-      RunF32Columns(x, widened_weights_.data(), n0, n, out, e);
+      RunColumns(x.data(), false, M, K, widened_weights_.data(), n0, n, out, e);
     }
     return;
   }
   // Native bf16: round the activations, then oneDNN's bf16 matmul with f32 output.
-  dnnl::matmul& matmul =
-      Primitive({M, N, K, N, true, e.gelu_tanh, e.multiply != nullptr, e.accumulate});
   bf16_activations_.resize(static_cast<size_t>(M * K));
   cpu::ToBF16(static_cast<const float*>(x.data()), bf16_activations_.data(), M * K);
-  memory src_mem({{M, K}, dt::bf16, tag::ab}, engine_, bf16_activations_.data());
-  memory weights_mem({{K, N}, dt::bf16, tag::ba}, engine_, weight.data());
-  memory dst_mem({{M, N}, dt::f32, tag::ab}, engine_, out.data());
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}};
-  if (e.multiply != nullptr) {
-    const int index = e.gelu_tanh ? 1 : 0;
-    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1,
-                 memory({{M, N}, dt::f32, tag::ab}, engine_, e.multiply->data()));
-  }
-  matmul.execute(stream_, args);
-  stream_.wait();
+  RunColumns(bf16_activations_.data(), true, M, K, weight.data(), 0, N, out, e);
 }
 
 }  // namespace gemmeter

@@ -41,10 +41,10 @@ class OnednnMatMul {
   // (M, N, K, row stride of dst, weights bf16?, gelu, multiply, accumulate)
   using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool>;
   dnnl::matmul& Primitive(const Key& key);
-  // oneDNN f32 matmul of x with weight rows [n0, n0 + n) given as f32 at `w`, writing
-  // columns [n0, n0 + n) of out (row stride N).
-  void RunF32Columns(const Tensor& x, const float* w, int64_t n0, int64_t n, const Tensor& out,
-                     const MatMulEpilogue& epilogue);
+  // oneDNN matmul of src [M, K] (f32, or bf16 when `bf16`) with the n weight rows at `w`
+  // (same type), writing columns [n0, n0 + n) of out (row stride out.cols()).
+  void RunColumns(const void* src, bool bf16, int64_t M, int64_t K, const void* w, int64_t n0,
+                  int64_t n, const Tensor& out, const MatMulEpilogue& epilogue);
 
   dnnl::engine& engine_;
   dnnl::stream& stream_;

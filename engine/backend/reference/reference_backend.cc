@@ -1,7 +1,6 @@
 #include "engine/backend/reference/reference_backend.h"
 
 #include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include "engine/backend/host_memory.h"
@@ -129,12 +128,9 @@ void ReferenceBackend::LogSoftmaxGather(const Tensor& logits, std::span<const in
   }
 }
 
-void ReferenceBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst,
-                                int64_t dst_row, int64_t count) {
-  CheckCopyRows(src, src_row, dst, dst_row, count);
-  const size_t row_bytes = static_cast<size_t>(src.cols()) * DTypeSize(src.dtype());
-  std::memmove(static_cast<char*>(dst.data()) + row_bytes * dst_row,
-               static_cast<const char*>(src.data()) + row_bytes * src_row, row_bytes * count);
+void ReferenceBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                  int64_t count) {
+  CopyHostRows(src, src_row, dst, dst_row, count);
 }
 
 }  // namespace gemmeter
