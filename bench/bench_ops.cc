@@ -193,11 +193,13 @@ void BM_LogSoftmaxGather(benchmark::State& state, const std::string& backend_nam
     for (int64_t t = 0; t < T; ++t) {
       targets[static_cast<size_t>(t)] = static_cast<int32_t>((t * 7919) % V);
     }
+    std::vector<int64_t> offsets(static_cast<size_t>(T + 1));
+    for (int64_t t = 0; t <= T; ++t) offsets[static_cast<size_t>(t)] = t;
     std::vector<float> log_probs(static_cast<size_t>(T));
     std::vector<int32_t> argmax(static_cast<size_t>(T));
-    b.LogSoftmaxGather(logits, targets, log_probs, argmax);
+    b.LogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
     const double seconds = TimedLoop(state, [&] {
-      b.LogSoftmaxGather(logits, targets, log_probs, argmax);
+      b.LogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
       benchmark::DoNotOptimize(log_probs.data());
     });
     ReportWork(state, {.flops = 4.0 * T * V, .bytes = 4.0 * T * V}, DType::kF32, seconds);
@@ -222,7 +224,7 @@ void BM_Attention(benchmark::State& state, const std::string& backend_name, cons
     const Tensor keys = RandomTensor(b, {rows, c.kv_width()}, DType::kF32, 2);
     const Tensor values = RandomTensor(b, {rows, c.kv_width()}, DType::kF32, 3);
     const Tensor out = b.Allocate({a.count, c.q_width()}, DType::kF32);
-    const AttentionSequence sequence{0, a.count, a.start, keys, values};
+    const AttentionSequence sequence{0, a.count, a.start, keys, values, 0, {}};
     const AttentionParams params = LayerAttentionParams(c, a.window);
     b.Attention(q, {&sequence, 1}, params, out);
     const double seconds = TimedLoop(state, [&] { b.Attention(q, {&sequence, 1}, params, out); });
@@ -290,8 +292,8 @@ void RegisterBlockOps(const std::string& backend, const ModelConfig& c) {
     }
   }
   if (b.Supports(Op::kLogSoftmaxGather, DType::kF32)) {
-    // 64 rows: the chunk Model::ForwardScores reduces at once.
-    for (int64_t T : {1, 64}) {
+    // 128 rows: the chunk Model::ForwardScores reduces at once.
+    for (int64_t T : {1, 128}) {
       Register(name("log_softmax_gather", "vocab", fmt::format("T={}", T)),
                [=](benchmark::State& state) {
                  BM_LogSoftmaxGather(state, backend, T, c.vocab_size);

@@ -1,6 +1,7 @@
 #include "tests/op_cases.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -249,6 +250,12 @@ std::string AttentionName(const AttentionCase& a) {
                                  Num(a.softcap));
   if (a.score_std != 3.0f) name += fmt::format(" score_std={}", Num(a.score_std));
   if (a.shared_cache) name += " shared_cache";
+  for (size_t i = 0; i < a.sequences.size(); ++i) {
+    if (a.sequences[i].shared.empty()) continue;
+    name += fmt::format(" shared[{}]={}", i, fmt::join(a.sequences[i].shared, "+"));
+    if (a.common_prefix) break;
+  }
+  if (a.common_prefix) name += " common_prefix";
   return name;
 }
 
@@ -280,6 +287,17 @@ void AddAttentionCases(std::vector<OpCase>& out) {
        .sequences = S{{4, 0}, {1, 7}, {1, 100}}, .shared_cache = true},
       {.heads = 8, .kv_heads = 2, .head_dim = 32, .window = 3,
        .sequences = S{{3, 0}, {0, 5}, {2, 1}}},
+      // continuations over a shared read-only prefix (evaluation's shared-prefix
+      // scoring): one prefix for all, tiles crossing the prefix boundary, two levels of
+      // prefix (few-shot header, then a question), a window reaching into the prefix
+      {.heads = 4, .kv_heads = 1, .head_dim = 256,
+       .sequences = S{{9, 70, {70}}, {1, 70, {70}}, {17, 75, {70}}}, .common_prefix = true},
+      {.heads = 8, .kv_heads = 2, .head_dim = 64, .softcap = 50, .score_std = 20,
+       .sequences = S{{5, 130, {100, 30}}, {3, 131, {100, 30}}}, .common_prefix = true},
+      {.heads = 4, .kv_heads = 2, .head_dim = 32, .window = 20,
+       .sequences = S{{30, 40, {33}}, {1, 63, {1, 60}}}},
+      {.heads = 4, .kv_heads = 1, .head_dim = 24, .window = 512,
+       .sequences = S{{4, 3, {3}}, {4, 3, {0, 3}}}, .shared_cache = true},
   };
   for (const AttentionCase& a : cases) {
     out.push_back(Make(Op::kAttention, DType::kF32, a, AttentionBudget(a), AttentionName(a)));
@@ -290,11 +308,15 @@ void AddLogSoftmaxCases(std::vector<OpCase>& out) {
   const LogSoftmaxCase cases[] = {
       {1, 32768}, {7, 32000}, {2, 262144},  // Llama-size and Gemma 3's vocabulary
       {5, 1001},  {3, 7},     {1, 1},      {6, 1000, 4.0f, true}, {3, 50000, 16.0f},
+      // several targets per row (MMLU's four letters at one position), rows without any
+      {3, 262144, 4.0f, false, 4}, {9, 1000, 4.0f, true, 3, true}, {4, 7, 4.0f, false, 0},
   };
   for (const LogSoftmaxCase& l : cases) {
     std::string name = fmt::format("log_softmax_gather R={} V={} logit_std={}", l.rows, l.vocab,
                                    Num(l.logit_std));
     if (l.ties) name += " ties";
+    if (l.targets != 1) name += fmt::format(" targets={}", l.targets);
+    if (l.mixed_counts) name += " mixed_counts";
     out.push_back(Make(Op::kLogSoftmaxGather, DType::kF32, l, LogSoftmaxBudget(l.vocab), name));
   }
 }

@@ -66,6 +66,9 @@ struct RopeCase {
 struct AttentionSeqSpec {
   int64_t count = 0;  // new tokens (query rows)
   int64_t start = 0;  // tokens already in the cache
+  // Lengths of the shared read-only segments that hold the first cached positions (a
+  // shared prefix, AttentionSequence::shared); the sequence's own rows hold the rest.
+  std::vector<int64_t> shared = {};
 };
 
 // q, k, v ~ N(0, 1); scale = score_std / sqrt(head_dim), so raw scores are ~N(0, score_std^2).
@@ -78,15 +81,21 @@ struct AttentionCase {
   float score_std = 3.0f;
   std::vector<AttentionSeqSpec> sequences;
   bool shared_cache = false;  // every sequence's cache is a row range of one tensor
+  // Every sequence reads the same segment tensors (those of the first sequence's
+  // `shared` lengths): one prefix, several continuations.
+  bool common_prefix = false;
   int64_t spare_rows = 5;
 };
 
 // logits [rows, vocab] ~ N(0, logit_std^2). With ties, every other row has its maximum
-// at two indices (the contract picks the lower one).
+// at two indices (the contract picks the lower one). Each row has `targets` targets; with
+// mixed_counts, row r has r % (targets + 1) of them (some rows none).
 struct LogSoftmaxCase {
   int64_t rows = 0, vocab = 0;
   float logit_std = 4.0f;
   bool ties = false;
+  int targets = 1;
+  bool mixed_counts = false;
 };
 
 // dst rows [dst_row, dst_row + count) = src rows [src_row, src_row + count); src is

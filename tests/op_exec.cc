@@ -131,25 +131,53 @@ OpOutput Run(Session& s, Rng& rng, DType, const RopeCase& p) {
 OpOutput Run(Session& s, Rng& rng, DType, const AttentionCase& p) {
   const int64_t q_width = int64_t{p.heads} * p.head_dim;
   const int64_t kv_width = int64_t{p.kv_heads} * p.head_dim;
+  auto shared_length = [](const AttentionSeqSpec& seq) {
+    int64_t n = 0;
+    for (int64_t length : seq.shared) n += length;
+    return n;
+  };
+  // Own rows of a sequence: positions [shared, start + count) plus the spare rows.
+  auto own_capacity = [&](const AttentionSeqSpec& seq) {
+    return seq.start + seq.count - shared_length(seq) + p.spare_rows;
+  };
   int64_t rows = 0, total_capacity = 0;
   for (const AttentionSeqSpec& seq : p.sequences) {
     rows += seq.count;
-    total_capacity += seq.start + seq.count + p.spare_rows;
+    total_capacity += own_capacity(seq);
   }
   const Tensor q = s.Input("q", {rows, q_width}, rng.Normal(rows * q_width, 1.0f));
-  // Cache rows past start + count hold values 1000x larger: never visible to any query.
+  // Cache rows past the valid ones hold values 1000x larger: never visible to any query.
   auto cache_values = [&](int64_t capacity, int64_t valid) {
     auto v = rng.Normal(capacity * kv_width, 1.0f);
     for (int64_t i = valid * kv_width; i < capacity * kv_width; ++i) v[i] *= 1000.0f;
     return v;
   };
+  auto make_segments = [&](const AttentionSeqSpec& seq, const std::string& label) {
+    std::vector<KvSegment> segments;
+    int64_t first = 0;
+    for (size_t i = 0; i < seq.shared.size(); ++i) {
+      const int64_t length = seq.shared[i], capacity = length + p.spare_rows;
+      KvSegment segment;
+      segment.keys = s.Input(fmt::format("{}keys[{}]", label, i), {capacity, kv_width},
+                             cache_values(capacity, length));
+      segment.values = s.Input(fmt::format("{}values[{}]", label, i), {capacity, kv_width},
+                               cache_values(capacity, length));
+      segment.first_position = first;
+      segment.length = length;
+      segments.push_back(segment);
+      first += length;
+    }
+    return segments;
+  };
+  const std::vector<KvSegment> common =
+      p.common_prefix ? make_segments(p.sequences.front(), "prefix ") : std::vector<KvSegment>{};
   Tensor shared_keys, shared_values;
   if (p.shared_cache) {
     std::vector<float> k, v;
     for (const AttentionSeqSpec& seq : p.sequences) {
-      const int64_t capacity = seq.start + seq.count + p.spare_rows;
-      const auto ks = cache_values(capacity, seq.start + seq.count);
-      const auto vs = cache_values(capacity, seq.start + seq.count);
+      const int64_t capacity = own_capacity(seq);
+      const auto ks = cache_values(capacity, capacity - p.spare_rows);
+      const auto vs = cache_values(capacity, capacity - p.spare_rows);
       k.insert(k.end(), ks.begin(), ks.end());
       v.insert(v.end(), vs.begin(), vs.end());
     }
@@ -160,17 +188,19 @@ OpOutput Run(Session& s, Rng& rng, DType, const AttentionCase& p) {
   int64_t row = 0, cache_row = 0;
   for (size_t i = 0; i < p.sequences.size(); ++i) {
     const AttentionSeqSpec& seq = p.sequences[i];
-    const int64_t capacity = seq.start + seq.count + p.spare_rows;
-    AttentionSequence a{row, seq.count, seq.start, {}, {}};
+    const int64_t capacity = own_capacity(seq);
+    AttentionSequence a{row, seq.count, seq.start, {}, {}, 0, {}};
     if (p.shared_cache) {
       a.keys = shared_keys.Rows(cache_row, capacity);
       a.values = shared_values.Rows(cache_row, capacity);
     } else {
       a.keys = s.Input(fmt::format("keys[{}]", i), {capacity, kv_width},
-                       cache_values(capacity, seq.start + seq.count));
+                       cache_values(capacity, capacity - p.spare_rows));
       a.values = s.Input(fmt::format("values[{}]", i), {capacity, kv_width},
-                         cache_values(capacity, seq.start + seq.count));
+                         cache_values(capacity, capacity - p.spare_rows));
     }
+    a.own_first_position = shared_length(seq);
+    a.shared = p.common_prefix ? common : make_segments(seq, fmt::format("seq{} ", i));
     sequences.push_back(a);
     row += seq.count;
     cache_row += capacity;
@@ -189,36 +219,44 @@ OpOutput Run(Session& s, Rng& rng, DType, const AttentionCase& p) {
 
 OpOutput Run(Session& s, Rng& rng, DType, const LogSoftmaxCase& p) {
   auto logits = rng.Normal(p.rows * p.vocab, p.logit_std);
-  std::vector<int32_t> targets(static_cast<size_t>(p.rows));
+  std::vector<int64_t> offsets = {0};
+  std::vector<int32_t> targets;
   for (int64_t r = 0; r < p.rows; ++r) {
     float* row = logits.data() + r * p.vocab;
-    targets[r] = static_cast<int32_t>(rng.Int(0, p.vocab - 1));
+    const int64_t count = p.mixed_counts ? r % (p.targets + 1) : p.targets;
+    for (int64_t i = 0; i < count; ++i) targets.push_back(static_cast<int32_t>(rng.Int(0, p.vocab - 1)));
     if (p.ties && r % 2 == 0 && p.vocab >= 2) {  // an exact tie for the maximum
       const int64_t i = rng.Int(0, p.vocab - 2), j = rng.Int(i + 1, p.vocab - 1);
       row[i] = row[j] = *std::max_element(row, row + p.vocab) + 1.0f;
-      targets[r] = static_cast<int32_t>(j);
+      if (count > 0) targets.back() = static_cast<int32_t>(j);
     }
+    offsets.push_back(static_cast<int64_t>(targets.size()));
   }
   const Tensor x = s.Input("logits", {p.rows, p.vocab}, logits);
   // Host outputs with guard entries on both sides.
   constexpr size_t kGuard = 16;
-  const auto R = static_cast<size_t>(p.rows);
-  std::vector<float> log_probs(R + 2 * kGuard, std::bit_cast<float>(kSentinelF32));
+  const auto R = static_cast<size_t>(p.rows), N = targets.size();
+  std::vector<float> log_probs(N + 2 * kGuard, std::bit_cast<float>(kSentinelF32));
   std::vector<int32_t> argmax(R + 2 * kGuard, kSentinelI32);
-  s.backend().LogSoftmaxGather(x, targets, std::span(log_probs).subspan(kGuard, R),
+  s.backend().LogSoftmaxGather(x, offsets, targets, std::span(log_probs).subspan(kGuard, N),
                                std::span(argmax).subspan(kGuard, R));
+  auto outside = [&](size_t i, size_t n) { return i < kGuard || i >= kGuard + n; };
   for (size_t i = 0; i < log_probs.size(); ++i) {
-    if (i >= kGuard && i < kGuard + R) continue;
-    if (std::bit_cast<uint32_t>(log_probs[i]) != kSentinelF32 || argmax[i] != kSentinelI32) {
-      s.AddProblem(
-          fmt::format("log_probs/argmax: host memory written at index {} of a "
-                      "{}-element span",
-                      static_cast<int64_t>(i) - int64_t{kGuard}, R));
+    if (outside(i, N) && std::bit_cast<uint32_t>(log_probs[i]) != kSentinelF32) {
+      s.AddProblem(fmt::format("log_probs: host memory written at index {} of a {}-element span",
+                               static_cast<int64_t>(i) - int64_t{kGuard}, N));
+      break;
+    }
+  }
+  for (size_t i = 0; i < argmax.size(); ++i) {
+    if (outside(i, R) && argmax[i] != kSentinelI32) {
+      s.AddProblem(fmt::format("argmax: host memory written at index {} of a {}-element span",
+                               static_cast<int64_t>(i) - int64_t{kGuard}, R));
       break;
     }
   }
   OpOutput out;
-  out.values.assign(log_probs.begin() + kGuard, log_probs.begin() + kGuard + R);
+  out.values.assign(log_probs.begin() + kGuard, log_probs.begin() + kGuard + N);
   out.argmax.assign(argmax.begin() + kGuard, argmax.begin() + kGuard + R);
   out.logits = std::move(logits);
   out.cols = 1;

@@ -94,10 +94,10 @@ void CompareExact(const OpOutput& expected, const OpOutput& actual, CaseResult& 
 void CompareLogSoftmax(const OpCase& c, const OpOutput& expected, const OpOutput& actual,
                        CaseResult& r) {
   const double tol = c.budget.limit;
-  const auto rows = static_cast<int64_t>(expected.values.size());
+  const auto rows = static_cast<int64_t>(expected.argmax.size());
   const int64_t vocab = rows ? static_cast<int64_t>(expected.logits.size()) / rows : 0;
   int64_t worst = 0;
-  for (int64_t i = 0; i < rows; ++i) {
+  for (int64_t i = 0; i < static_cast<int64_t>(expected.values.size()); ++i) {
     const double d = std::fabs(double(actual.values[i]) - expected.values[i]);
     if (d > r.error) {
       r.error = d;
@@ -106,7 +106,7 @@ void CompareLogSoftmax(const OpCase& c, const OpOutput& expected, const OpOutput
   }
   if (r.error > tol) {
     r.problems.push_back(
-        fmt::format("log_prob off by {:.3e} > {:.3e} at row {}: {:.9g}, expected "
+        fmt::format("log_prob off by {:.3e} > {:.3e} at target {}: {:.9g}, expected "
                     "{:.9g}",
                     r.error, tol, worst, actual.values[worst], expected.values[worst]));
   }

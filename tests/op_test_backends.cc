@@ -5,6 +5,9 @@
 #include <limits>
 #include <vector>
 
+#include "engine/backend/host_memory.h"
+#include "engine/core/error.h"
+
 namespace gemmeter::test {
 namespace {
 
@@ -93,6 +96,12 @@ void FloatBackend::Attention(const Tensor& q, std::span<const AttentionSequence>
   const int64_t group = p.num_heads / p.num_kv_heads;
   std::vector<float> scores, acc(static_cast<size_t>(Dh));
   for (const AttentionSequence& s : sequences) {
+    const std::vector<HostKvRange> ranges = HostKvRanges(s);
+    auto row = [&](int64_t j, bool key) {
+      for (const HostKvRange& r : ranges)
+        if (j >= r.begin && j < r.end) return (key ? r.keys : r.values) + (j - r.begin) * kv_width;
+      throw Error("attention: position outside the cached ranges");
+    };
     for (int64_t i = 0; i < s.query_count; ++i) {
       const int64_t position = s.start_position + i;
       const int64_t first = p.window > 0 ? std::max<int64_t>(0, position - p.window + 1) : 0;
@@ -102,7 +111,7 @@ void FloatBackend::Attention(const Tensor& q, std::span<const AttentionSequence>
         const int64_t kv = h / group;
         float max_score = -std::numeric_limits<float>::infinity();
         for (int64_t j = first; j <= position; ++j) {
-          const float* kj = F32(s.keys) + j * kv_width + kv * Dh;
+          const float* kj = row(j, true) + kv * Dh;
           float dot = 0.0f;
           for (int64_t d = 0; d < Dh; ++d) dot += qh[d] * kj[d];
           float score = dot * p.scale;
@@ -114,7 +123,7 @@ void FloatBackend::Attention(const Tensor& q, std::span<const AttentionSequence>
         for (float& sc : scores) sum += (sc = std::exp(sc - max_score));
         std::fill(acc.begin(), acc.end(), 0.0f);
         for (int64_t j = first; j <= position; ++j) {
-          const float* vj = F32(s.values) + j * kv_width + kv * Dh;
+          const float* vj = row(j, false) + kv * Dh;
           for (int64_t d = 0; d < Dh; ++d) acc[d] += scores[j - first] * vj[d];
         }
         float* oh = MutableF32(out) + (s.query_row + i) * width + h * Dh;
@@ -124,7 +133,8 @@ void FloatBackend::Attention(const Tensor& q, std::span<const AttentionSequence>
   }
 }
 
-void FloatBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+void FloatBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                    std::span<const int32_t> targets,
                                     std::span<float> log_probs, std::span<int32_t> argmax) {
   const int64_t V = logits.cols();
   for (int64_t r = 0; r < logits.rows(); ++r) {
@@ -132,7 +142,9 @@ void FloatBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int32_
     const int64_t best = std::max_element(row, row + V) - row;  // first of equal maxima
     float sum = 0.0f;
     for (int64_t j = 0; j < V; ++j) sum += std::exp(row[j] - row[best]);
-    log_probs[r] = row[targets[r]] - row[best] - std::log(sum);
+    for (int64_t i = offsets[r]; i < offsets[r + 1]; ++i) {
+      log_probs[i] = row[targets[i]] - row[best] - std::log(sum);
+    }
     argmax[r] = static_cast<int32_t>(best);
   }
 }

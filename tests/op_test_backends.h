@@ -50,9 +50,10 @@ class WrappedBackend : public Backend {
                  const AttentionParams& params, const Tensor& out) override {
     inner_.Attention(q, sequences, params, out);
   }
-  void LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
-                        std::span<float> log_probs, std::span<int32_t> argmax) override {
-    inner_.LogSoftmaxGather(logits, targets, log_probs, argmax);
+  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                        std::span<const int32_t> targets, std::span<float> log_probs,
+                        std::span<int32_t> argmax) override {
+    inner_.LogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
   }
   void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                 int64_t count) override {
@@ -85,8 +86,9 @@ class FloatBackend : public WrappedBackend {
             float scaling_factor) override;
   void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
                  const AttentionParams& params, const Tensor& out) override;
-  void LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
-                        std::span<float> log_probs, std::span<int32_t> argmax) override;
+  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                        std::span<const int32_t> targets, std::span<float> log_probs,
+                        std::span<int32_t> argmax) override;
 
  private:
   bool round_bf16_activations_;

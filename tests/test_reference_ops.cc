@@ -125,30 +125,37 @@ TEST_CASE("attention: masks, windows, grouping and soft-capping", "[ops]") {
   const std::vector<float> values = {1, 0, 0, 1, 5, 5};
   const std::vector<float> q = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // [3, 2 heads x 2]
   std::vector<float> out(12);
+  const HostKvRange whole[] = {{keys.data(), values.data(), 0, 3}};
+  // The same cache split into a shared prefix (position 0) and own rows (1, 2).
+  const HostKvRange split[] = {{keys.data(), values.data(), 0, 1},
+                               {keys.data() + 2, values.data() + 2, 1, 3}};
 
   SECTION("zero queries average the visible values (causal)") {
-    ref::Attention(q.data(), 3, 0, keys.data(), values.data(), p, out.data());
+    ref::Attention(q.data(), 3, 0, whole, p, out.data());
     CHECK(out[0] == Approx(1.0));  // position 0 sees only v0
     CHECK(out[1] == Approx(0.0));
     CHECK(out[4] == Approx(0.5));  // position 1: mean of v0, v1
     CHECK(out[8] == Approx(2.0));  // position 2: mean of v0, v1, v2
     CHECK(out[10] == out[8]);      // both query heads share the single kv head
+    std::vector<float> from_split(12);
+    ref::Attention(q.data(), 3, 0, split, p, from_split.data());
+    CHECK(from_split == out);  // a prefix read in place gives the same result
   }
   SECTION("a window of 2 hides keys older than one step") {
     p.window = 2;
-    ref::Attention(q.data(), 3, 0, keys.data(), values.data(), p, out.data());
+    ref::Attention(q.data(), 3, 0, whole, p, out.data());
     CHECK(out[8] == Approx(2.5));  // position 2: mean of v1, v2
     CHECK(out[9] == Approx(3.0));
   }
   SECTION("softmax weights follow exp(scale * q.k)") {
     const std::vector<float> q1 = {2, 0, 2, 0};  // one query at position 1
-    ref::Attention(q1.data(), 1, 1, keys.data(), values.data(), p, out.data());
+    ref::Attention(q1.data(), 1, 1, whole, p, out.data());
     const double w0 = std::exp(2.0) / (std::exp(2.0) + 1.0);
     CHECK(out[0] == Approx(w0));
     CHECK(out[1] == Approx(1 - w0));
     SECTION("soft-capping at 1 squashes the score 2 to tanh(2)") {
       p.softcap = 1.0f;
-      ref::Attention(q1.data(), 1, 1, keys.data(), values.data(), p, out.data());
+      ref::Attention(q1.data(), 1, 1, whole, p, out.data());
       const double c0 = std::exp(std::tanh(2.0)) / (std::exp(std::tanh(2.0)) + 1.0);
       CHECK(out[0] == Approx(c0));
     }

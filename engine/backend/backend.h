@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/core/tensor.h"
 
@@ -32,18 +33,34 @@ enum class Op {
   kRope,       // rotate-half rotary position embedding, in place
   kAttention,  // causal (optionally sliding-window, soft-capped) attention over a KV cache
   kCopyRows,   // copy rows between tensors of the same dtype and width
-  kLogSoftmaxGather,  // per row: log_softmax(row)[target] and argmax(row)
+  kLogSoftmaxGather,  // per row: log_softmax(row)[t] for each of its targets t, and argmax(row)
 };
 
 std::string_view OpName(Op op);
 
-// One sequence of a batched attention call.
+// Cached keys and values of the consecutive positions [first_position, first_position +
+// length) of a sequence, held in rows [0, length) of `keys` and `values`.
+struct KvSegment {
+  Tensor keys;    // [>= length, kv_heads * head_dim]
+  Tensor values;  // same shape as keys
+  int64_t first_position = 0;
+  int64_t length = 0;
+};
+
+// One sequence of a batched attention call. Its keys and values live in its own tensors
+// and, for a sequence that continues a prefix shared with other sequences (a few-shot
+// header, a multiple-choice context), in read-only segments of that prefix: positions
+// [0, own_first_position) are in `shared` (in order, back to back), positions
+// [own_first_position, start + count) in rows [0, ...) of keys/values. Nothing is copied
+// per sequence; the attention kernel walks the segments.
 struct AttentionSequence {
   int64_t query_row = 0;     // first row of this sequence in q and out
   int64_t query_count = 0;   // number of new tokens (rows)
   int64_t start_position = 0;  // position of the first new token = tokens already cached
-  Tensor keys;    // [capacity, kv_heads * head_dim]; rows [0, start + count) are valid
+  Tensor keys;    // [capacity, kv_heads * head_dim]; position p in row p - own_first_position
   Tensor values;  // same shape as keys
+  int64_t own_first_position = 0;  // positions before this are in `shared`
+  std::vector<KvSegment> shared;   // covers [0, own_first_position) exactly
 };
 
 struct AttentionParams {
@@ -105,11 +122,15 @@ class Backend {
   // q [T, H * Dh] -> out [T, H * Dh], one entry per sequence of the batch.
   virtual void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
                          const AttentionParams& params, const Tensor& out) = 0;
-  // For each row r of logits [R, V]: log_probs[r] = row[targets[r]] - log(sum_j exp(row[j]))
-  // (with max subtraction) and argmax[r] = the index of the row's largest logit (lowest on
-  // ties). Results go to host memory. Scoring needs only these, not the full logits.
-  virtual void LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
-                                std::span<float> log_probs, std::span<int32_t> argmax) = 0;
+  // Row r of logits [R, V] has the targets targets[offsets[r] .. offsets[r + 1]) (offsets:
+  // R + 1 ascending entries from 0 to targets.size(); a row may have none, or several: one
+  // position scores all of MMLU's answer letters). For each target i of row r:
+  // log_probs[i] = row[targets[i]] - log(sum_j exp(row[j])) (with max subtraction), and
+  // argmax[r] = the index of the row's largest logit (lowest on ties). Results go to host
+  // memory. Scoring needs only these, not the full logits.
+  virtual void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                std::span<const int32_t> targets, std::span<float> log_probs,
+                                std::span<int32_t> argmax) = 0;
   // dst rows [dst_row, dst_row + count) = src rows [src_row, src_row + count).
   virtual void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                         int64_t count) = 0;

@@ -60,4 +60,19 @@ void CopyHostRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t
                static_cast<const char*>(src.data()) + row_bytes * src_row, row_bytes * count);
 }
 
+std::vector<HostKvRange> HostKvRanges(const AttentionSequence& s) {
+  std::vector<HostKvRange> ranges;
+  ranges.reserve(s.shared.size() + 1);
+  for (const KvSegment& segment : s.shared) {
+    if (segment.length == 0) continue;
+    ranges.push_back({static_cast<const float*>(segment.keys.data()),
+                      static_cast<const float*>(segment.values.data()), segment.first_position,
+                      segment.first_position + segment.length});
+  }
+  ranges.push_back({static_cast<const float*>(s.keys.data()),
+                    static_cast<const float*>(s.values.data()), s.own_first_position,
+                    s.start_position + s.query_count});
+  return ranges;
+}
+
 }  // namespace gemmeter

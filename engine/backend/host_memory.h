@@ -2,6 +2,9 @@
 // zero-initialized storage, and uploads/downloads with dtype conversion.
 #pragma once
 
+#include <vector>
+
+#include "engine/backend/backend.h"
 #include "engine/core/tensor.h"
 
 namespace gemmeter {
@@ -16,5 +19,17 @@ void DownloadFromHost(const Tensor& src, float* host);
 // Backend::CopyRows for host tensors (checked; overlapping ranges allowed).
 void CopyHostRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                   int64_t count);
+
+
+// Cached keys/values of the positions [begin, end) of one sequence, row 0 = position begin.
+struct HostKvRange {
+  const float* keys = nullptr;
+  const float* values = nullptr;
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+// A sequence's shared segments, then its own rows up to its last new position: the
+// positions [0, start + count) in order.
+std::vector<HostKvRange> HostKvRanges(const AttentionSequence& sequence);
 
 }  // namespace gemmeter

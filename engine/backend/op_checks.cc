@@ -50,13 +50,21 @@ void CheckMatMulShapes(const Tensor& x, const Tensor& weight, const Tensor& out,
   }
 }
 
-void CheckLogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
-                           std::span<float> log_probs, std::span<int32_t> argmax) {
+void CheckLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                           std::span<const int32_t> targets, std::span<float> log_probs,
+                           std::span<int32_t> argmax) {
   CheckF32("log_softmax_gather", "logits", logits);
   const auto rows = static_cast<size_t>(logits.rows());
-  Check(targets.size() == rows && log_probs.size() == rows && argmax.size() == rows,
-        "log_softmax_gather: {} rows but {} targets, {} log_probs, {} argmax slots", rows,
-        targets.size(), log_probs.size(), argmax.size());
+  Check(offsets.size() == rows + 1 && argmax.size() == rows && log_probs.size() == targets.size(),
+        "log_softmax_gather: {} rows need {} offsets and {} argmax slots, got {} and {}; {} "
+        "targets, {} log_probs",
+        rows, rows + 1, rows, offsets.size(), argmax.size(), targets.size(), log_probs.size());
+  Check(offsets.front() == 0 && offsets.back() == static_cast<int64_t>(targets.size()),
+        "log_softmax_gather: offsets must run from 0 to {} targets, got {} .. {}", targets.size(),
+        offsets.front(), offsets.back());
+  for (size_t r = 0; r < rows; ++r) {
+    Check(offsets[r] <= offsets[r + 1], "log_softmax_gather: offsets decrease at row {}", r);
+  }
   for (int32_t t : targets) {
     Check(t >= 0 && t < logits.cols(), "log_softmax_gather: target {} outside {} columns", t,
           logits.cols());
@@ -93,20 +101,36 @@ void CheckAttentionShapes(const Tensor& q, std::span<const AttentionSequence> se
         "attention: q {} is not [T, {} heads x {}]", q.Describe(), p.num_heads, p.head_dim);
   Check(out.shape() == q.shape(), "attention: out {} must match q {}", out.Describe(),
         q.Describe());
+  const int64_t kv_width = static_cast<int64_t>(p.num_kv_heads) * p.head_dim;
+  auto check_kv = [&](const Tensor& keys, const Tensor& values, int64_t rows) {
+    CheckF32("attention", "keys", keys);
+    CheckF32("attention", "values", values);
+    Check(keys.shape() == values.shape(), "attention: keys {} and values {} differ",
+          keys.Describe(), values.Describe());
+    Check(keys.cols() == kv_width, "attention: keys {} are not [capacity, {} kv heads x {}]",
+          keys.Describe(), p.num_kv_heads, p.head_dim);
+    Check(rows <= keys.rows(), "attention: positions up to {} exceed the cache capacity {}",
+          rows, keys.rows());
+  };
   for (const AttentionSequence& s : sequences) {
-    CheckF32("attention", "keys", s.keys);
-    CheckF32("attention", "values", s.values);
-    Check(s.keys.shape() == s.values.shape(), "attention: keys {} and values {} differ",
-          s.keys.Describe(), s.values.Describe());
-    Check(s.keys.cols() == static_cast<int64_t>(p.num_kv_heads) * p.head_dim,
-          "attention: keys {} are not [capacity, {} kv heads x {}]", s.keys.Describe(),
-          p.num_kv_heads, p.head_dim);
     Check(s.query_row >= 0 && s.query_count >= 0 && s.query_row + s.query_count <= q.rows(),
           "attention: query rows [{}, {}) outside q {}", s.query_row,
           s.query_row + s.query_count, q.Describe());
-    Check(s.start_position >= 0 && s.start_position + s.query_count <= s.keys.rows(),
-          "attention: positions up to {} exceed the cache capacity {}",
-          s.start_position + s.query_count, s.keys.rows());
+    Check(s.own_first_position >= 0 && s.own_first_position <= s.start_position,
+          "attention: own rows start at position {}, after the first new token {}",
+          s.own_first_position, s.start_position);
+    check_kv(s.keys, s.values, s.start_position + s.query_count - s.own_first_position);
+    int64_t covered = 0;
+    for (const KvSegment& segment : s.shared) {
+      Check(segment.first_position == covered && segment.length >= 0,
+            "attention: a shared segment holds positions from {}, expected {}",
+            segment.first_position, covered);
+      check_kv(segment.keys, segment.values, segment.length);
+      covered += segment.length;
+    }
+    Check(covered == s.own_first_position,
+          "attention: shared segments hold {} positions, own rows start at {}", covered,
+          s.own_first_position);
   }
 }
 

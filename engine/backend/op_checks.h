@@ -15,8 +15,9 @@ void CheckEmbeddingShapes(const Tensor& table, std::span<const int32_t> tokens,
 void CheckRmsNormShapes(const Tensor& x, const Tensor& gain, const Tensor& out);
 void CheckMatMulShapes(const Tensor& x, const Tensor& weight, const Tensor& out,
                        const MatMulEpilogue& epilogue);
-void CheckLogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
-                           std::span<float> log_probs, std::span<int32_t> argmax);
+void CheckLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                           std::span<const int32_t> targets, std::span<float> log_probs,
+                           std::span<int32_t> argmax);
 void CheckSameShapeF32(const char* op, std::initializer_list<const Tensor*> tensors);
 void CheckRopeShapes(const Tensor& x, int head_dim, std::span<const int32_t> positions);
 void CheckAttentionShapes(const Tensor& q, std::span<const AttentionSequence> sequences,

@@ -1,5 +1,6 @@
 #include "engine/model/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -94,40 +95,68 @@ Tensor Model::Forward(std::span<const SequenceInput> batch, LogitsFor which) {
   return Head(last);
 }
 
+void ScoreTargets::Add(int64_t row, std::span<const int32_t> ids) {
+  rows.push_back(row);
+  targets.insert(targets.end(), ids.begin(), ids.end());
+  offsets.push_back(static_cast<int64_t>(targets.size()));
+}
+
 std::vector<TokenScore> Model::ForwardScores(std::span<const SequenceInput> batch,
                                              std::span<const int32_t> targets) {
-  Backend& b = *backend_;
   int64_t total = 0;
   for (const SequenceInput& s : batch) total += static_cast<int64_t>(s.tokens.size());
   Check(static_cast<int64_t>(targets.size()) == total, "score: {} targets for {} input tokens",
         targets.size(), total);
-  for (int32_t t : targets) {
-    Check(t >= -1 && t < config_.vocab_size, "score: target {} is outside the vocabulary of {}", t,
+  ScoreTargets wanted;
+  for (int64_t r = 0; r < total; ++r) {
+    Check(targets[r] >= -1, "score: target {} is negative", targets[r]);
+    if (targets[r] >= 0) wanted.Add(r, std::span(&targets[r], 1));
+  }
+  return ForwardScores(batch, wanted);
+}
+
+std::vector<TokenScore> Model::ForwardScores(std::span<const SequenceInput> batch,
+                                             const ScoreTargets& wanted) {
+  Backend& b = *backend_;
+  int64_t total = 0;
+  for (const SequenceInput& s : batch) total += static_cast<int64_t>(s.tokens.size());
+  Check(wanted.offsets.size() == wanted.rows.size() + 1 && wanted.offsets.front() == 0 &&
+            wanted.offsets.back() == static_cast<int64_t>(wanted.targets.size()),
+        "score: malformed targets ({} rows, {} offsets, {} targets)", wanted.rows.size(),
+        wanted.offsets.size(), wanted.targets.size());
+  for (int64_t r : wanted.rows) {
+    Check(r >= 0 && r < total, "score: row {} is outside the {} input tokens", r, total);
+  }
+  for (int32_t t : wanted.targets) {
+    Check(t >= 0 && t < config_.vocab_size, "score: target {} is outside the vocabulary of {}", t,
           config_.vocab_size);
   }
   Tensor hidden = RunLayers(batch);
-  std::vector<int64_t> rows;
-  std::vector<int32_t> wanted;
-  for (int64_t r = 0; r < total; ++r) {
-    if (targets[r] >= 0) {
-      rows.push_back(r);
-      wanted.push_back(targets[r]);
-    }
-  }
-  std::vector<TokenScore> scores(rows.size());
-  // 64 rows of logits at a time: 64 MiB for Gemma's 262k vocabulary.
-  constexpr int64_t kChunk = 64;
+  std::vector<TokenScore> scores(wanted.targets.size());
+  // kHeadChunk rows of logits at a time: 128 MiB for Gemma's 262k vocabulary, and an LM
+  // head GEMM with M = 128, large enough to run near the matmul peak.
+  constexpr int64_t kHeadChunk = 128;
+  const auto n_rows = static_cast<int64_t>(wanted.rows.size());
   std::vector<float> log_probs;
   std::vector<int32_t> argmax;
-  for (size_t begin = 0; begin < rows.size(); begin += kChunk) {
-    const auto n = static_cast<int64_t>(std::min<size_t>(kChunk, rows.size() - begin));
+  std::vector<int64_t> offsets;
+  for (int64_t begin = 0; begin < n_rows; begin += kHeadChunk) {
+    const int64_t n = std::min(kHeadChunk, n_rows - begin);
     Tensor selected = b.Allocate({n, config_.hidden_size}, DType::kF32);
-    for (int64_t i = 0; i < n; ++i) b.CopyRows(hidden, rows[begin + i], selected, i, 1);
+    for (int64_t i = 0; i < n; ++i) b.CopyRows(hidden, wanted.rows[begin + i], selected, i, 1);
     const Tensor logits = Head(selected);
-    log_probs.resize(static_cast<size_t>(n));
+    const int64_t first = wanted.offsets[begin], last = wanted.offsets[begin + n];
+    offsets.resize(static_cast<size_t>(n + 1));
+    for (int64_t i = 0; i <= n; ++i) offsets[i] = wanted.offsets[begin + i] - first;
+    log_probs.resize(static_cast<size_t>(last - first));
     argmax.resize(static_cast<size_t>(n));
-    b.LogSoftmaxGather(logits, std::span(wanted).subspan(begin, n), log_probs, argmax);
-    for (int64_t i = 0; i < n; ++i) scores[begin + i] = {log_probs[i], argmax[i]};
+    b.LogSoftmaxGather(logits, offsets, std::span(wanted.targets).subspan(first, last - first),
+                       log_probs, argmax);
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t t = wanted.offsets[begin + i]; t < wanted.offsets[begin + i + 1]; ++t) {
+        scores[t] = {log_probs[t - first], argmax[i]};
+      }
+    }
   }
   return scores;
 }
@@ -175,9 +204,11 @@ void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput
   for (const SequenceInput& s : batch) {
     const auto n = static_cast<int64_t>(s.tokens.size());
     const int64_t start = s.cache->length();
-    b.CopyRows(k, row, s.cache->keys(index), start, n);
-    b.CopyRows(v, row, s.cache->values(index), start, n);
-    sequences.push_back({row, n, start, s.cache->keys(index), s.cache->values(index)});
+    const int64_t own_row = start - s.cache->first_own_position();
+    b.CopyRows(k, row, s.cache->keys(index), own_row, n);
+    b.CopyRows(v, row, s.cache->values(index), own_row, n);
+    sequences.push_back({row, n, start, s.cache->keys(index), s.cache->values(index),
+                         s.cache->first_own_position(), s.cache->shared(index)});
     row += n;
   }
   Tensor attended = b.Allocate({T, c.q_width()}, DType::kF32);

@@ -29,6 +29,16 @@ struct TokenScore {
   int32_t argmax = 0;
 };
 
+// Which input rows to score, and against which next tokens: input row rows[i] scores the
+// targets targets[offsets[i] .. offsets[i + 1]) (several per row: one position scores all
+// of MMLU's answer letters).
+struct ScoreTargets {
+  std::vector<int64_t> rows;
+  std::vector<int64_t> offsets = {0};
+  std::vector<int32_t> targets;
+  void Add(int64_t row, std::span<const int32_t> ids);
+};
+
 // The attention op's parameters for a layer of `config` with the given sliding window.
 AttentionParams LayerAttentionParams(const ModelConfig& config, int sliding_window);
 
@@ -55,6 +65,10 @@ class Model {
   // log-normalizer at once, so full logits are never held for every position.
   std::vector<TokenScore> ForwardScores(std::span<const SequenceInput> batch,
                                         std::span<const int32_t> targets);
+  // The same with any number of targets per scored row; one score per target, in the
+  // order of `wanted.targets`.
+  std::vector<TokenScore> ForwardScores(std::span<const SequenceInput> batch,
+                                        const ScoreTargets& wanted);
 
  private:
   // Embedding and every layer; appends to the caches. Returns the hidden states [rows, D].

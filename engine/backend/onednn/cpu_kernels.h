@@ -13,7 +13,10 @@
 
 #include <cstdint>
 
+#include <span>
+
 #include "engine/backend/backend.h"
+#include "engine/backend/host_memory.h"
 
 namespace gemmeter::cpu {
 
@@ -26,8 +29,9 @@ void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32
 // Rows of `table` (f32, or bf16 bits when `bf16`) times `scale`.
 void Embedding(const void* table, bool bf16, int64_t cols, const int32_t* tokens, int64_t count,
                float scale, float* out);
-void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int32_t* targets,
-                      float* log_probs, int32_t* argmax);
+// Row r scores targets[offsets[r] .. offsets[r + 1]) (Backend::LogSoftmaxGather).
+void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int64_t* offsets,
+                      const int32_t* targets, float* log_probs, int32_t* argmax);
 // float32 -> bfloat16 (round to nearest even), for oneDNN's bf16 matmul inputs.
 void ToBF16(const float* x, uint16_t* y, int64_t n);
 
@@ -41,10 +45,11 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_
 // bf16 bits -> float32.
 void BF16RowsToF32(const uint16_t* w, float* out, int64_t count);
 
-// One sequence: queries [count, H*Dh] at positions start..start+count-1 over keys/values
-// [>= start+count, KV*Dh]. Tiled over keys with an online softmax (running maximum and
+// One sequence: queries [count, H*Dh] at positions start..start+count-1 over the keys/values
+// of positions [0, start+count), rows of the ranges `kv` (a shared prefix, then the
+// sequence's own rows). Tiled over keys with an online softmax (running maximum and
 // normalizer per query), so no [count, keys] score matrix is ever materialized.
-void Attention(const float* q, int64_t count, int64_t start_position, const float* keys,
-               const float* values, const AttentionParams& params, float* out);
+void Attention(const float* q, int64_t count, int64_t start_position,
+               std::span<const HostKvRange> kv, const AttentionParams& params, float* out);
 
 }  // namespace gemmeter::cpu

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "engine/backend/onednn/cpu_kernels.h"
@@ -61,10 +62,39 @@ struct RowState {
   float sum = 0.0f;
 };
 
+// One tile for one (query, head): scores of q against n keys, then the online-softmax
+// update of the row's state and accumulator.
+void UpdateRow(const float* q, const float* keys, const float* values, int64_t n,
+               int64_t stride, const AttentionParams& p, float* scores, RowState& st,
+               float* acc) {
+  const int64_t Dh = p.head_dim;
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) Dot4(q, keys + j * stride, stride, Dh, &scores[j]);
+  for (; j < n; ++j) scores[j] = Dot(q, keys + j * stride, Dh);
+  float block_max = -std::numeric_limits<float>::infinity();
+  for (int64_t jj = 0; jj < n; ++jj) {
+    float s = scores[jj] * p.scale;
+    if (p.softcap > 0.0f) s = p.softcap * FastTanh(s / p.softcap);
+    scores[jj] = s;
+    block_max = std::max(block_max, s);
+  }
+  const float new_max = std::max(st.max, block_max);
+  // 0 on the first tile (st.max = -inf; std::exp, FastExp clamps).
+  const float alpha = std::exp(st.max - new_max);
+  float block_sum = 0.0f;
+  for (int64_t jj = 0; jj < n; ++jj) {
+    scores[jj] = FastExp(scores[jj] - new_max);
+    block_sum += scores[jj];
+  }
+  st.sum = st.sum * alpha + block_sum;
+  st.max = new_max;
+  ScaleAccumulate(acc, alpha, scores, values, n, stride, Dh);
+}
+
 }  // namespace
 
-void Attention(const float* q, int64_t count, int64_t start, const float* keys,
-               const float* values, const AttentionParams& p, float* out) {
+void Attention(const float* q, int64_t count, int64_t start, std::span<const HostKvRange> kv,
+               const AttentionParams& p, float* out) {
   const int64_t Dh = p.head_dim;
   const int64_t H = p.num_heads;
   const int64_t KV = p.num_kv_heads;
@@ -86,41 +116,25 @@ void Attention(const float* q, int64_t count, int64_t start, const float* keys,
       // last query's own position.
       const int64_t first_pos = start + q_begin, last_pos = start + q_end - 1;
       const int64_t key_begin = p.window > 0 ? std::max<int64_t>(0, first_pos - p.window + 1) : 0;
-      for (int64_t k0 = key_begin; k0 <= last_pos; k0 += kKeyBlock) {
-        const int64_t k1 = std::min(last_pos + 1, k0 + kKeyBlock);
-        for (int64_t i = q_begin; i < q_end; ++i) {
-          const int64_t pos = start + i;
-          // Visible keys of this query within the tile: j <= pos and pos - j < window.
-          const int64_t lo = std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
-          const int64_t hi = std::min(k1, pos + 1);
-          if (lo >= hi) continue;
-          for (int64_t hg = 0; hg < group; ++hg) {
-            const int64_t h = g * group + hg;
-            const float* qh = q + i * q_stride + h * Dh;
-            const int64_t r = (i - q_begin) * group + hg;
-            int64_t j = lo;
-            for (; j + 4 <= hi; j += 4) Dot4(qh, keys + j * kv_stride + g * Dh, kv_stride, Dh, &scores[j - lo]);
-            for (; j < hi; ++j) scores[j - lo] = Dot(qh, keys + j * kv_stride + g * Dh, Dh);
-            float block_max = -std::numeric_limits<float>::infinity();
-            for (int64_t jj = 0; jj < hi - lo; ++jj) {
-              float s = scores[jj] * p.scale;
-              if (p.softcap > 0.0f) s = p.softcap * FastTanh(s / p.softcap);
-              scores[jj] = s;
-              block_max = std::max(block_max, s);
+      // Tiles never straddle two ranges (a shared prefix and the sequence's own rows).
+      for (const HostKvRange& range : kv) {
+        for (int64_t k0 = std::max(key_begin, range.begin); k0 <= last_pos && k0 < range.end;
+             k0 += kKeyBlock) {
+          const int64_t k1 = std::min({last_pos + 1, k0 + kKeyBlock, range.end});
+          for (int64_t i = q_begin; i < q_end; ++i) {
+            const int64_t pos = start + i;
+            // Visible keys of this query within the tile: j <= pos and pos - j < window.
+            const int64_t lo = std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
+            const int64_t hi = std::min(k1, pos + 1);
+            if (lo >= hi) continue;
+            const float* keys = range.keys + (lo - range.begin) * kv_stride + g * Dh;
+            const float* values = range.values + (lo - range.begin) * kv_stride + g * Dh;
+            for (int64_t hg = 0; hg < group; ++hg) {
+              const float* qh = q + i * q_stride + (g * group + hg) * Dh;
+              const int64_t r = (i - q_begin) * group + hg;
+              UpdateRow(qh, keys, values, hi - lo, kv_stride, p, scores.data(), state[r],
+                        acc.data() + r * Dh);
             }
-            RowState& st = state[r];
-            const float new_max = std::max(st.max, block_max);
-            // 0 on the first tile (st.max = -inf; std::exp, FastExp clamps).
-            const float alpha = std::exp(st.max - new_max);
-            float block_sum = 0.0f;
-            for (int64_t jj = 0; jj < hi - lo; ++jj) {
-              scores[jj] = FastExp(scores[jj] - new_max);
-              block_sum += scores[jj];
-            }
-            st.sum = st.sum * alpha + block_sum;
-            st.max = new_max;
-            ScaleAccumulate(acc.data() + r * Dh, alpha, scores.data(),
-                            values + lo * kv_stride + g * Dh, hi - lo, kv_stride, Dh);
           }
         }
       }

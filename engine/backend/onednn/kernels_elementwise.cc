@@ -107,8 +107,8 @@ void Embedding(const void* table, bool bf16, int64_t cols, const int32_t* tokens
   }
 }
 
-void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int32_t* targets,
-                      float* log_probs, int32_t* argmax) {
+void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int64_t* offsets,
+                      const int32_t* targets, float* log_probs, int32_t* argmax) {
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = logits + r * cols;
@@ -117,7 +117,10 @@ void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int
     while (row[best] != m) ++best;  // the lowest index holding the maximum
     // log p = l_t - m - log(sum exp(l - m)); the sum is accumulated in float across
     // the vector lanes (terms <= 1, relative error ~1e-7 * log2(cols)).
-    log_probs[r] = row[targets[r]] - m - std::log(SumExp(row, cols, m));
+    const float log_normalizer = m + std::log(SumExp(row, cols, m));
+    for (int64_t i = offsets[r]; i < offsets[r + 1]; ++i) {
+      log_probs[i] = row[targets[i]] - log_normalizer;
+    }
     argmax[r] = static_cast<int32_t>(best);
   }
 }

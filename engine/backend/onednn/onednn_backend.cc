@@ -90,16 +90,17 @@ void OnednnBackend::Attention(const Tensor& q, std::span<const AttentionSequence
   CheckAttentionShapes(q, sequences, params, out);
   const int64_t width = q.cols();
   for (const AttentionSequence& s : sequences) {
-    cpu::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position, F32(s.keys),
-                   F32(s.values), params, MutableF32(out) + s.query_row * width);
+    cpu::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position,
+                   HostKvRanges(s), params, MutableF32(out) + s.query_row * width);
   }
 }
 
-void OnednnBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+void OnednnBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                     std::span<const int32_t> targets,
                                      std::span<float> log_probs, std::span<int32_t> argmax) {
-  CheckLogSoftmaxGather(logits, targets, log_probs, argmax);
-  cpu::LogSoftmaxGather(F32(logits), logits.rows(), logits.cols(), targets.data(), log_probs.data(),
-                        argmax.data());
+  CheckLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
+  cpu::LogSoftmaxGather(F32(logits), logits.rows(), logits.cols(), offsets.data(), targets.data(),
+                        log_probs.data(), argmax.data());
 }
 
 void OnednnBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,

@@ -25,13 +25,17 @@ void Softcap(float* x, int64_t n, float cap) {
   }
 }
 
-void LogSoftmaxGather(const float* row, int64_t n, int32_t target, float* log_prob, int32_t* argmax) {
+void LogSoftmaxGather(const float* row, int64_t n, const int32_t* targets, int64_t count,
+                      float* log_probs, int32_t* argmax) {
   int64_t best = 0;
   for (int64_t j = 1; j < n; ++j)
     if (row[j] > row[best]) best = j;
   double sum = 0.0;
   for (int64_t j = 0; j < n; ++j) sum += std::exp(static_cast<double>(row[j]) - row[best]);
-  *log_prob = static_cast<float>(static_cast<double>(row[target]) - row[best] - std::log(sum));
+  const double log_normalizer = static_cast<double>(row[best]) + std::log(sum);
+  for (int64_t i = 0; i < count; ++i) {
+    log_probs[i] = static_cast<float>(static_cast<double>(row[targets[i]]) - log_normalizer);
+  }
   *argmax = static_cast<int32_t>(best);
 }
 

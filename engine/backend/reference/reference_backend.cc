@@ -114,17 +114,19 @@ void ReferenceBackend::Attention(const Tensor& q, std::span<const AttentionSeque
   CheckAttentionShapes(q, sequences, params, out);
   const int64_t width = q.cols();
   for (const AttentionSequence& s : sequences) {
-    ref::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position, F32(s.keys),
-                   F32(s.values), params, MutableF32(out) + s.query_row * width);
+    ref::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position,
+                   HostKvRanges(s), params, MutableF32(out) + s.query_row * width);
   }
 }
 
-void ReferenceBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+void ReferenceBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                        std::span<const int32_t> targets,
                                         std::span<float> log_probs, std::span<int32_t> argmax) {
-  CheckLogSoftmaxGather(logits, targets, log_probs, argmax);
+  CheckLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
   const int64_t V = logits.cols();
   for (int64_t r = 0; r < logits.rows(); ++r) {
-    ref::LogSoftmaxGather(F32(logits) + r * V, V, targets[r], &log_probs[r], &argmax[r]);
+    ref::LogSoftmaxGather(F32(logits) + r * V, V, targets.data() + offsets[r],
+                          offsets[r + 1] - offsets[r], log_probs.data() + offsets[r], &argmax[r]);
   }
 }
 

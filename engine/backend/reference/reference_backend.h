@@ -26,7 +26,8 @@ class ReferenceBackend final : public Backend {
             float scaling_factor) override;
   void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
                  const AttentionParams& params, const Tensor& out) override;
-  void LogSoftmaxGather(const Tensor& logits, std::span<const int32_t> targets,
+  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                        std::span<const int32_t> targets,
                         std::span<float> log_probs, std::span<int32_t> argmax) override;
   void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                 int64_t count) override;

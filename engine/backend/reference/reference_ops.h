@@ -8,7 +8,10 @@
 
 #include <cstdint>
 
+#include <span>
+
 #include "engine/backend/backend.h"
+#include "engine/backend/host_memory.h"
 
 namespace gemmeter::ref {
 
@@ -38,16 +41,19 @@ void Softcap(float* x, int64_t n, float cap);
 void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32_t* positions,
           float theta, float scaling_factor);
 
-// log_prob = row[target] - log(sum_j exp(row[j])), summed in double after subtracting the
-// maximum; argmax = index of the largest value (lowest on ties).
-void LogSoftmaxGather(const float* row, int64_t n, int32_t target, float* log_prob, int32_t* argmax);
+// log_probs[i] = row[targets[i]] - log(sum_j exp(row[j])) for each of `count` targets,
+// summed in double after subtracting the maximum; argmax = index of the largest value
+// (lowest on ties).
+void LogSoftmaxGather(const float* row, int64_t n, const int32_t* targets, int64_t count,
+                      float* log_probs, int32_t* argmax);
 
 // Causal attention of one sequence's new queries over its cached keys/values.
-//   q [count, H * Dh]; keys/values [>= start + count, KV * Dh]; out [count, H * Dh].
+//   q [count, H * Dh]; out [count, H * Dh]; the keys/values of positions [0, start + count)
+//   are rows of the ranges `kv` ([rows, KV * Dh] each, in position order).
 //   s_j = scale * q.k_j; if softcap: s_j = softcap * tanh(s_j / softcap);
 //   key j is visible to the query at position p iff j <= p and (window == 0 or p - j < window);
 //   out = sum_j softmax(s)_j v_j.
-void Attention(const float* q, int64_t count, int64_t start_position, const float* keys,
-               const float* values, const AttentionParams& params, float* out);
+void Attention(const float* q, int64_t count, int64_t start_position,
+               std::span<const HostKvRange> kv, const AttentionParams& params, float* out);
 
 }  // namespace gemmeter::ref
