@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "cli/model_loading.h"
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -21,38 +22,6 @@
 
 namespace gemmeter::cli {
 namespace {
-
-DType ParseWeightDType(const std::string& s) {
-  if (s == "f32") return DType::kF32;
-  if (s == "bf16") return DType::kBF16;
-  Fail("--weights: \"{}\" is not one of f32, bf16", s);
-}
-
-std::string ResolveModel(const std::string& model) {
-  return model.empty() ? DefaultModelPath() : model;
-}
-
-// A backend and a model loaded onto it, with a progress line on stderr.
-struct Loaded {
-  std::unique_ptr<Backend> backend;
-  std::unique_ptr<Model> model;
-  std::string path;
-};
-
-Loaded Load(const ModelOptions& options) {
-  Loaded l;
-  l.path = ResolveModel(options.model);
-  const DType dtype = ParseWeightDType(options.weights);
-  l.backend = MakeBackend(options.backend.empty() ? AvailableBackends().front() : options.backend);
-  fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
-             l.backend->name(), options.weights);
-  const auto start = std::chrono::steady_clock::now();
-  l.model = LoadModel(l.path, *l.backend, {dtype});
-  fmt::print(stderr, "loaded {} ({} parameters) in {:.1f} s\n", FamilyName(l.model->config().family),
-             l.model->config().ParameterCount(),
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return l;
-}
 
 std::string LayerPattern(const ModelConfig& c) {
   std::string s;

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/commands.h"
+#include "cli/eval_command.h"
 #include "engine/backend/backend.h"
 #include "engine/build_config.h"
 #include "engine/core/error.h"
@@ -86,6 +87,35 @@ int Main(int argc, char** argv) {
   forward_cmd->add_option("--top", forward.top, "how many of the most likely tokens to print")
       ->capture_default_str()->check(CLI::PositiveNumber);
 
+  EvalCliOptions eval;
+  auto* eval_cmd = app.add_subcommand(
+      "eval",
+      "multiple-choice evaluation (PIQA, HellaSwag, MMLU) with lm-evaluation-harness prompts and "
+      "metrics; resumable");
+  eval_cmd->footer(
+      "Tasks: piqa (0-shot, acc and acc_norm), hellaswag (0-shot on llama.cpp's text; acc_norm, acc, "
+      "acc_per_token), mmlu (5-shot; acc per subject, category and overall). Each document's "
+      "record is appended to <out>.records.jsonl as it finishes; rerunning the same command "
+      "resumes where it stopped. The JSON report holds every document's log-likelihoods and the "
+      "provenance (model digest, data digests, commit, CPU).");
+  AddModelOptions(eval_cmd, eval.model);
+  eval_cmd->add_option("--tasks", eval.tasks, "comma-separated tasks (piqa, hellaswag, mmlu) or all")
+      ->capture_default_str();
+  eval_cmd->add_option("--limit", eval.limit,
+                       "evaluate only the first N documents of each task (MMLU: of each subject); 0 = all")
+      ->capture_default_str();
+  eval_cmd->add_option("--shots", eval.shots, "few-shot examples (default: 5 for mmlu, 0 otherwise)");
+  eval_cmd->add_option("--data-dir", eval.data_dir,
+                       "folder with mmlu/, piqa/, hellaswag/ (default: $GEMMETER_DATASETS, else "
+                       "../shared/datasets beside the source tree)");
+  eval_cmd->add_option("-o,--out", eval.out,
+                       "report path (default: gemmeter-eval/<model>.<backend>.<weights>.json)");
+  eval_cmd->add_flag("--log-samples", eval.log_samples,
+                     "save each request's context and continuation in the records");
+  eval_cmd->add_flag("--markdown", eval.markdown, "print the result table as markdown");
+  eval_cmd->add_option("--batch-tokens", eval.batch_tokens, "tokens per forward pass")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -98,7 +128,18 @@ int Main(int argc, char** argv) {
     if (*score_cmd) RunScore(score);
     if (*forward_cmd) RunForward(forward);
     if (*tokenize_cmd) RunTokenize(tokenize);
+    if (*eval_cmd) {
+      std::string command_line;
+      for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+      RunEval(eval, command_line);
+    }
   } catch (const Error& e) {
+    fmt::print(stderr, "gemmeter: error: {}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "gemmeter: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
     fmt::print(stderr, "gemmeter: error: {}\n", e.what());
     return 1;
   }

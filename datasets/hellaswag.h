@@ -6,21 +6,16 @@
 // copied into the project.
 #pragma once
 
-#include <array>
 #include <string>
 #include <vector>
 
+#include "datasets/multiple_choice.h"
+
 namespace gemmeter::datasets {
 
-struct HellaswagItem {
-  std::string context;
-  std::array<std::string, 4> endings;
-  int label = 0;  // 0..3
-  int line = 0;   // first line of the task in the file
-};
-
+// context = the first line as given, choices = the 4 endings, gold = the second line.
 // Throws Error naming the file and line of a malformed task.
-std::vector<HellaswagItem> LoadHellaswag(const std::string& dataset_root);
+std::vector<MultipleChoiceDoc> LoadHellaswag(const std::string& dataset_root);
 std::string HellaswagPath(const std::string& dataset_root);
 
 }  // namespace gemmeter::datasets

@@ -67,7 +67,7 @@ std::vector<CsvRow> ParseCsv(const std::string& text, const std::string& path) {
   return rows;
 }
 
-std::vector<MmluQuestion> LoadMmlu(const std::string& dataset_root, const std::string& split) {
+std::vector<MultipleChoiceDoc> LoadMmlu(const std::string& dataset_root, const std::string& split) {
   namespace fs = std::filesystem;
   const fs::path folder = fs::path(dataset_root) / "mmlu" / split;
   if (!fs::is_directory(folder)) Fail("{}: no such folder (MMLU split '{}')", folder.string(), split);
@@ -81,7 +81,7 @@ std::vector<MmluQuestion> LoadMmlu(const std::string& dataset_root, const std::s
   }
   if (files.empty()) Fail("{}: no *{} files", folder.string(), suffix);
   std::sort(files.begin(), files.end());
-  std::vector<MmluQuestion> questions;
+  std::vector<MultipleChoiceDoc> questions;
   for (const std::string& name : files) {
     const std::string path = (folder / name).string();
     const std::string subject = name.substr(0, name.size() - suffix.size());
@@ -94,11 +94,12 @@ std::vector<MmluQuestion> LoadMmlu(const std::string& dataset_root, const std::s
       if (answer.size() != 1 || answer[0] < 'A' || answer[0] > 'D') {
         Fail("{}:{}: answer field is \"{}\", expected one of A, B, C, D", path, row.line, answer);
       }
-      MmluQuestion q;
+      MultipleChoiceDoc q;
+      q.index = static_cast<int64_t>(questions.size());
       q.subject = subject;
-      q.question = std::move(row.fields[0]);
-      for (int c = 0; c < 4; ++c) q.choices[c] = std::move(row.fields[1 + c]);
-      q.answer = answer[0] - 'A';
+      q.context = std::move(row.fields[0]);
+      for (int c = 0; c < 4; ++c) q.choices.push_back(std::move(row.fields[1 + c]));
+      q.gold = answer[0] - 'A';
       q.source = path + ":" + std::to_string(row.line);
       questions.push_back(std::move(q));
     }

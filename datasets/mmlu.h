@@ -2,23 +2,18 @@
 // subject, mmlu/<split>/<subject>_<split>.csv, rows "question,A,B,C,D,answer".
 #pragma once
 
-#include <array>
 #include <string>
 #include <vector>
 
+#include "datasets/multiple_choice.h"
+
 namespace gemmeter::datasets {
 
-struct MmluQuestion {
-  std::string subject;  // file name before _<split>.csv, e.g. "college_mathematics"
-  std::string question;
-  std::array<std::string, 4> choices;
-  int answer = 0;       // 0..3 for A..D
-  std::string source;   // "file:line" of the row, for messages
-};
-
 // All questions of a split ("test" or "dev"): subjects in file-name order, rows in file
-// order. Throws Error naming the file and line of a malformed row.
-std::vector<MmluQuestion> LoadMmlu(const std::string& dataset_root, const std::string& split);
+// order; index counts across subjects. subject = the file name before _<split>.csv,
+// context = the question, choices = A..D, gold = the answer letter's index. Throws Error
+// naming the file and line of a malformed row.
+std::vector<MultipleChoiceDoc> LoadMmlu(const std::string& dataset_root, const std::string& split);
 
 // RFC 4180 CSV: fields quoted with '"' when they contain ',', '"' or newlines; '""' is
 // an escaped quote; quoted fields keep '\r' and '\n'. Returns the rows with the line

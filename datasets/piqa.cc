@@ -9,7 +9,7 @@
 
 namespace gemmeter::datasets {
 
-std::vector<PiqaItem> LoadPiqa(const std::string& dataset_root) {
+std::vector<MultipleChoiceDoc> LoadPiqa(const std::string& dataset_root) {
   namespace fs = std::filesystem;
   const std::string rows_path = (fs::path(dataset_root) / "piqa" / "valid.jsonl").string();
   const std::string labels_path = (fs::path(dataset_root) / "piqa" / "valid-labels.lst").string();
@@ -18,7 +18,7 @@ std::vector<PiqaItem> LoadPiqa(const std::string& dataset_root) {
   if (lines.size() != labels.size()) {
     Fail("{}: {} rows but {} has {} labels", rows_path, lines.size(), labels_path, labels.size());
   }
-  std::vector<PiqaItem> items;
+  std::vector<MultipleChoiceDoc> items;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string where = rows_path + ":" + std::to_string(i + 1);
     nlohmann::json row;
@@ -27,17 +27,21 @@ std::vector<PiqaItem> LoadPiqa(const std::string& dataset_root) {
     } catch (const nlohmann::json::exception& e) {
       Fail("{}: not valid JSON: {}", where, e.what());
     }
-    PiqaItem item;
-    for (auto [key, field] : {std::pair{"goal", &item.goal}, {"sol1", &item.sol1}, {"sol2", &item.sol2}}) {
+    MultipleChoiceDoc item;
+    item.index = static_cast<int64_t>(i);
+    std::string goal, sol1, sol2;
+    for (auto [key, field] : {std::pair{"goal", &goal}, {"sol1", &sol1}, {"sol2", &sol2}}) {
       if (!row.is_object() || !row.contains(key) || !row[key].is_string()) {
         Fail("{}: missing string field \"{}\"", where, key);
       }
       *field = row[key].get<std::string>();
     }
+    item.context = std::move(goal);
+    item.choices = {std::move(sol1), std::move(sol2)};
     if (labels[i] != "0" && labels[i] != "1") {
       Fail("{}:{}: label is \"{}\", expected 0 or 1", labels_path, i + 1, labels[i]);
     }
-    item.label = labels[i][0] - '0';
+    item.gold = labels[i][0] - '0';
     item.source = where;
     items.push_back(std::move(item));
   }

@@ -5,17 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "datasets/multiple_choice.h"
+
 namespace gemmeter::datasets {
 
-struct PiqaItem {
-  std::string goal;
-  std::string sol1;
-  std::string sol2;
-  int label = 0;       // 0: sol1 is correct, 1: sol2
-  std::string source;  // "file:line"
-};
-
-// Throws Error naming the file and line of a malformed row or label.
-std::vector<PiqaItem> LoadPiqa(const std::string& dataset_root);
+// context = goal, choices = {sol1, sol2}, gold = the label (0: sol1). Throws Error naming
+// the file and line of a malformed row or label.
+std::vector<MultipleChoiceDoc> LoadPiqa(const std::string& dataset_root);
 
 }  // namespace gemmeter::datasets

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/build_config.h"
 #include "engine/core/error.h"
 
 namespace gemmeter::datasets {
@@ -58,11 +57,5 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
-std::string DefaultDatasetRoot() {
-  if (const char* env = std::getenv("GEMMETER_DATASETS"); env != nullptr && *env != '\0') return env;
-  return (std::filesystem::path(GEMMETER_SOURCE_ROOT) / ".." / "shared" / "datasets")
-      .lexically_normal()
-      .string();
-}
 
 }  // namespace gemmeter::datasets

@@ -12,8 +12,4 @@ std::string ReadTextFile(const std::string& path);
 // Splits on '\n'; a final empty line after a trailing newline is dropped. '\r' is kept.
 std::vector<std::string> SplitLines(const std::string& text);
 
-// The folder holding mmlu/, piqa/ and hellaswag/: $GEMMETER_DATASETS if set, else
-// ../shared/datasets beside the source tree.
-std::string DefaultDatasetRoot();
-
 }  // namespace gemmeter::datasets

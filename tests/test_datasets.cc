@@ -20,39 +20,46 @@ using Catch::Contains;
 using namespace datasets;
 
 TEST_CASE("MMLU test and dev splits load completely", "[datasets]") {
-  const std::string root = DefaultDatasetRoot();
+  if (test::DatasetsAbsent()) return;
+  const std::string root = test::DatasetRoot();
   const auto test = LoadMmlu(root, "test");
   const auto dev = LoadMmlu(root, "dev");
   REQUIRE(test.size() == 14042);
   REQUIRE(dev.size() == 285);
   std::array<int, 4> test_answers{}, dev_answers{};
-  for (const auto& q : test) ++test_answers[q.answer];
-  for (const auto& q : dev) ++dev_answers[q.answer];
+  for (const auto& q : test) ++test_answers[q.gold];
+  for (const auto& q : dev) ++dev_answers[q.gold];
   CHECK(test_answers == std::array<int, 4>{3222, 3462, 3582, 3776});
   CHECK(dev_answers == std::array<int, 4>{67, 69, 71, 78});
   CHECK(dev.front().subject == "abstract_algebra");
   // The dev question with CRLF line breaks inside its quoted text keeps them.
   bool found_crlf = false;
   for (const auto& q : dev)
-    if (q.subject == "college_mathematics" && q.question.find("\r\n") != std::string::npos) found_crlf = true;
+    if (q.subject == "college_mathematics" && q.context.find("\r\n") != std::string::npos) found_crlf = true;
   CHECK(found_crlf);
 }
 
 TEST_CASE("PIQA validation loads with its labels", "[datasets]") {
-  const auto items = LoadPiqa(DefaultDatasetRoot());
+  if (test::DatasetsAbsent()) return;
+  const auto items = LoadPiqa(test::DatasetRoot());
   REQUIRE(items.size() == 1838);
-  for (const auto& item : items) {
-    CHECK_FALSE(item.goal.empty());
-    CHECK((item.label == 0 || item.label == 1));
+  for (size_t i = 0; i < items.size(); ++i) {
+    CHECK_FALSE(items[i].context.empty());
+    CHECK(items[i].choices.size() == 2);
+    CHECK((items[i].gold == 0 || items[i].gold == 1));
+    CHECK(items[i].index == static_cast<int64_t>(i));
   }
 }
 
 TEST_CASE("HellaSwag validation loads from the llama.cpp text format", "[datasets]") {
-  const auto items = LoadHellaswag(DefaultDatasetRoot());
+  if (test::DatasetsAbsent()) return;
+  const auto items = LoadHellaswag(test::DatasetRoot());
   REQUIRE(items.size() == 10042);
-  for (const auto& item : items) {
-    CHECK((item.label >= 0 && item.label <= 3));
-    CHECK_FALSE(item.context.empty());
+  for (size_t i = 0; i < items.size(); ++i) {
+    CHECK((items[i].gold >= 0 && items[i].gold <= 3));
+    CHECK(items[i].choices.size() == 4);
+    CHECK_FALSE(items[i].context.empty());
+    CHECK(items[i].index == static_cast<int64_t>(i));
   }
 }
 

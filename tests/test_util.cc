@@ -22,6 +22,19 @@ std::string TinyFixture(const std::string& name) {
   return std::string(GEMMETER_SOURCE_ROOT) + "/tests/fixtures/tiny/" + name;
 }
 
+std::string DatasetRoot() {
+  if (const char* env = std::getenv("GEMMETER_DATASETS"); env != nullptr && *env != '\0') return env;
+  return (std::filesystem::path(GEMMETER_SOURCE_ROOT) / ".." / "shared" / "datasets")
+      .lexically_normal()
+      .string();
+}
+
+bool DatasetsAbsent() {
+  if (std::filesystem::is_directory(DatasetRoot())) return false;
+  fmt::print(stderr, "skipping: no datasets at {} (set GEMMETER_DATASETS)\n", DatasetRoot());
+  return true;
+}
+
 std::vector<GoldenSequence> LoadGoldens(const std::string& fixture_folder) {
   SafetensorsFile file(fixture_folder + "/golden.safetensors");
   std::vector<GoldenSequence> goldens;

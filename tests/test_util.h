@@ -18,6 +18,12 @@ namespace gemmeter::test {
 // <source root>/tests/fixtures/tiny/<name>
 std::string TinyFixture(const std::string& name);
 
+// The evaluation data directory: $GEMMETER_DATASETS if set, else ../shared/datasets
+// beside the source tree. Tests that need it report and pass when it is absent
+// (DatasetsAbsent), so the suite runs on a checkout without the data.
+std::string DatasetRoot();
+bool DatasetsAbsent();
+
 struct GoldenSequence {
   std::vector<int32_t> tokens;
   std::vector<float> logits;  // [tokens.size(), vocab]

@@ -15,19 +15,20 @@ std::vector<std::string> TokenizerStrings(const std::string& dataset, const std:
   std::vector<std::string> strings;
   if (dataset == "piqa") {
     for (const auto& item : datasets::LoadPiqa(root)) {
-      strings.insert(strings.end(), {item.goal, item.sol1, item.sol2, " " + item.sol1, " " + item.sol2});
+      strings.insert(strings.end(), {item.context, item.choices[0], item.choices[1],
+                                     " " + item.choices[0], " " + item.choices[1]});
     }
   } else if (dataset == "mmlu") {
     for (const char* split : {"dev", "test"}) {
       for (const auto& q : datasets::LoadMmlu(root, split)) {
-        strings.push_back(q.question);
+        strings.push_back(q.context);
         strings.insert(strings.end(), q.choices.begin(), q.choices.end());
       }
     }
   } else if (dataset == "hellaswag") {
     for (const auto& item : datasets::LoadHellaswag(root)) {
       strings.push_back(item.context);
-      for (const auto& ending : item.endings) strings.push_back(" " + ending);
+      for (const auto& ending : item.choices) strings.push_back(" " + ending);
     }
   } else {
     Fail("unknown dataset '{}'", dataset);

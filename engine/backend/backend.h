@@ -87,6 +87,8 @@ class Backend {
   virtual ~Backend() = default;
 
   virtual std::string_view name() const = 0;
+  // One line for reports: the backend and the libraries it runs on, with versions.
+  virtual std::string Describe() const { return std::string(name()); }
   // Whether `op` is implemented when its weight operand has type `weight_dtype`
   // (for ops without weights, the activation type, f32).
   virtual bool Supports(Op op, DType weight_dtype) const = 0;

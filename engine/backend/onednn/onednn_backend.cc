@@ -1,7 +1,7 @@
 #include "engine/backend/onednn/onednn_backend.h"
 
+#include <fmt/format.h>
 #include <omp.h>
-
 
 #include "engine/backend/host_memory.h"
 #include "engine/backend/onednn/cpu_kernels.h"
@@ -36,6 +36,12 @@ bool OnednnBackend::Supports(Op op, DType weight_dtype) const {
 
 Tensor OnednnBackend::Allocate(const Shape& shape, DType dtype) {
   return AllocateHostTensor(shape, dtype, this);
+}
+
+std::string OnednnBackend::Describe() const {
+  const dnnl_version_t* v = dnnl::version();
+  return fmt::format("onednn (oneDNN {}.{}.{}, {} OpenMP threads)", v->major, v->minor, v->patch,
+                     omp_get_max_threads());
 }
 
 void OnednnBackend::Upload(const Tensor& dst, const void* host, DType host_dtype) {

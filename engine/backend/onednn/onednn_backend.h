@@ -16,6 +16,7 @@ class OnednnBackend final : public Backend {
  public:
   OnednnBackend();
   std::string_view name() const override { return "onednn"; }
+  std::string Describe() const override;
   bool Supports(Op op, DType weight_dtype) const override;
 
   Tensor Allocate(const Shape& shape, DType dtype) override;

@@ -1,0 +1,212 @@
+// `gemmeter eval`: flags to EvalOptions, progress on stderr, the result table on stdout,
+// the JSON report and the per-document records on disk.
+#include "cli/eval_command.h"
+
+#include <fmt/chrono.h>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cli/git_version.h"
+#include "cli/model_loading.h"
+#include "engine/build_config.h"
+#include "engine/core/error.h"
+#include "engine/core/parallel.h"
+#include "engine/io/digest.h"
+#include "reports/eval_report.h"
+
+namespace gemmeter::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bumped whenever prompts, encoding or scoring change what a record holds, so records of
+// an older protocol are never mixed into a resumed run.
+constexpr int kRecordProtocol = 1;
+
+std::vector<const evals::TaskSpec*> ParseTasks(const std::string& list) {
+  std::vector<const evals::TaskSpec*> tasks;
+  if (list == "all") {
+    for (const evals::TaskSpec& t : evals::AllTasks()) tasks.push_back(&t);
+    return tasks;
+  }
+  size_t begin = 0;
+  while (begin <= list.size()) {
+    const size_t comma = std::min(list.find(',', begin), list.size());
+    const std::string name = list.substr(begin, comma - begin);
+    if (name.empty()) Fail("--tasks: empty task name in \"{}\"", list);
+    tasks.push_back(&evals::FindTask(name));
+    begin = comma + 1;
+  }
+  return tasks;
+}
+
+std::string ResolveDataDir(const std::string& flag) {
+  std::string dir = flag;
+  if (dir.empty()) {
+    const char* env = std::getenv("GEMMETER_DATASETS");
+    dir = env != nullptr && *env != '\0'
+              ? env
+              : (fs::path(GEMMETER_SOURCE_ROOT) / ".." / "shared" / "datasets").lexically_normal().string();
+  }
+  if (!fs::is_directory(dir)) {
+    Fail("data directory {} does not exist (give --data-dir, or set GEMMETER_DATASETS)", dir);
+  }
+  return dir;
+}
+
+// A file's digest; for a checkpoint folder, the digest of its files' names and digests.
+std::string ModelDigest(const std::string& path) {
+  if (!fs::is_directory(path)) return Sha256File(path);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(path)) {
+    if (e.is_regular_file()) names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::string listing;
+  for (const std::string& n : names) listing += n + " " + Sha256File((fs::path(path) / n).string()) + "\n";
+  return Sha256Hex(listing);
+}
+
+std::string CpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+std::string DefaultOutPath(const std::string& model, const ModelOptions& m, const std::string& backend) {
+  const std::string stem = fs::path(model).filename().replace_extension("").string();
+  return (fs::path("gemmeter-eval") / fmt::format("{}.{}.{}.json", stem, backend, m.weights)).string();
+}
+
+std::string RecordsPath(const std::string& out) {
+  return fs::path(out).replace_extension("").string() + ".records.jsonl";
+}
+
+std::string FormatSeconds(double s) {
+  if (s < 60) return fmt::format("{:.0f}s", s);
+  if (s < 3600) return fmt::format("{:.0f}m{:02.0f}s", std::floor(s / 60), std::fmod(s, 60));
+  return fmt::format("{:.0f}h{:02.0f}m", std::floor(s / 3600), std::fmod(s / 60, 60));
+}
+
+// Progress on stderr: rewritten in place on a terminal, a line every 10 s otherwise.
+class ProgressPrinter {
+ public:
+  void operator()(const evals::TaskProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (p.task != task_) {
+      task_ = std::string(p.task);
+      start_ = now;
+      last_ = now - std::chrono::hours(1);
+    }
+    const bool finished = p.done == p.total;
+    const double since_print = std::chrono::duration<double>(now - last_).count();
+    if (!finished && since_print < (tty_ ? 0.5 : 10.0)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const int64_t scored = p.done - p.resumed;
+    const double rate = elapsed > 0 ? scored / elapsed : 0;
+    std::string line = fmt::format("{}: {}/{} docs", task_, p.done, p.total);
+    if (p.resumed > 0) line += fmt::format(" ({} resumed)", p.resumed);
+    if (scored > 0) line += fmt::format(", {:.1f} docs/s", rate);
+    if (finished) {
+      line += fmt::format(", done in {}", FormatSeconds(elapsed));
+    } else if (rate > 0) {
+      line += fmt::format(", ETA {}", FormatSeconds((p.total - p.done) / rate));
+    }
+    if (tty_) {
+      fmt::print(stderr, "\r{:<78}", line);
+    } else {
+      fmt::print(stderr, "{}\n", line);
+    }
+    if (tty_ && finished) fmt::print(stderr, "\n");
+  }
+
+ private:
+  bool tty_ = isatty(STDERR_FILENO) != 0;
+  std::string task_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!(out << text)) Fail("{}: cannot write", tmp);
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+void RunEval(const EvalCliOptions& options, const std::string& command_line) {
+  const std::vector<const evals::TaskSpec*> tasks = ParseTasks(options.tasks);
+  if (options.limit < 0) Fail("--limit must be 0 (all) or positive, got {}", options.limit);
+  evals::EvalOptions eval;
+  eval.data_dir = ResolveDataDir(options.data_dir);
+  eval.limit = options.limit;
+  eval.shots = options.shots;
+  eval.log_samples = options.log_samples;
+  eval.batch_tokens = options.batch_tokens;
+
+  const std::string model_path = ResolveModel(options.model.model);
+  auto tokenizer = LoadTokenizer(model_path);  // fails fast, before the weights load
+  Loaded l = Load(options.model);
+  fmt::print(stderr, "hashing {}...\n", model_path);
+  const std::string model_sha256 = ModelDigest(model_path);
+
+  const std::string out = options.out.empty() ? DefaultOutPath(model_path, options.model,
+                                                               std::string(l.backend->name()))
+                                              : options.out;
+  if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
+  const std::string records_path = RecordsPath(out);
+  const nlohmann::json header = {{"kind", "gemmeter-eval-records"},
+                                 {"protocol", kRecordProtocol},
+                                 {"model_sha256", model_sha256},
+                                 {"backend", l.backend->name()},
+                                 {"weights", options.model.weights}};
+  evals::RecordLog log(records_path, header);
+  fmt::print(stderr, "records: {}\n", records_path);
+
+  const auto start = std::chrono::system_clock::now();
+  std::vector<evals::TaskRun> runs;
+  ProgressPrinter progress;
+  for (const evals::TaskSpec* task : tasks) {
+    runs.push_back(evals::RunTask(*l.model, *tokenizer, *task, eval, log, std::ref(progress)));
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::system_clock::now() - start).count();
+
+  const nlohmann::json provenance = {
+      {"model", model_path},
+      {"model_sha256", model_sha256},
+      {"model_parameters", l.model->config().ParameterCount()},
+      {"backend", l.backend->name()},
+      {"backend_description", l.backend->Describe()},
+      {"weights", options.model.weights},
+      {"threads", ParallelThreads()},
+      {"batch_tokens", options.batch_tokens},
+      {"data_dir", eval.data_dir},
+      {"gemmeter_version", GEMMETER_VERSION},
+      {"git_commit", GEMMETER_GIT_COMMIT},
+      {"build_type", GEMMETER_BUILD_TYPE},
+      {"compiler", fmt::format("{} {}", "gcc", __VERSION__)},
+      {"cpu_model", CpuModel()},
+      {"cpu_cores", std::thread::hardware_concurrency()},
+      {"date", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(start)))},
+      {"wall_seconds", wall},
+      {"command", command_line}};
+  const nlohmann::json report = reports::EvalReportJson(runs, provenance, records_path);
+  WriteFileAtomically(out, report.dump(1) + "\n");
+  fmt::print("{}", reports::EvalTable(runs, options.markdown));
+  fmt::print(stderr, "report: {}\n", out);
+}
+
+}  // namespace gemmeter::cli

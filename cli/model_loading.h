@@ -1,0 +1,26 @@
+// Model loading for the subcommands: resolve the model path, create the backend, load
+// the weights, with progress lines on stderr.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "engine/backend/backend.h"
+#include "engine/model/checkpoint.h"
+
+namespace gemmeter::cli {
+
+// A backend and a model loaded onto it.
+struct Loaded {
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Model> model;
+  std::string path;
+};
+
+DType ParseWeightDType(const std::string& s);
+// `model`, or the default model when empty.
+std::string ResolveModel(const std::string& model);
+Loaded Load(const ModelOptions& options);
+
+}  // namespace gemmeter::cli
