@@ -150,6 +150,11 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
 void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   const std::vector<const evals::TaskSpec*> tasks = ParseTasks(options.tasks);
   if (options.limit < 0) Fail("--limit must be 0 (all) or positive, got {}", options.limit);
+  for (const evals::TaskSpec* t : tasks) {
+    if (options.shots > 0 && !t->has_shots) {
+      Fail("--shots {}: {} has no few-shot split here (0-shot only)", options.shots, t->name);
+    }
+  }
   evals::EvalOptions eval;
   eval.data_dir = ResolveDataDir(options.data_dir);
   eval.limit = options.limit;

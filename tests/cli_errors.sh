@@ -48,6 +48,11 @@ expect_error 109 "--bogus" -- forward --model "$fixtures/gemma-mqa" --tokens 2 -
 expect_error 106 "A subcommand is required" --
 expect_error 106 "--tokens is required" -- forward --model "$fixtures/gemma-mqa"
 expect_error 106 "--prompt is required" -- run
+expect_error 1 "unknown task 'winogrande'" -- eval --tasks piqa,winogrande
+expect_error 1 "--limit must be 0 (all) or positive" -- eval --limit -3
+expect_error 1 "piqa has no few-shot split" -- eval --tasks mmlu,piqa --shots 5
+expect_error 1 "data directory $tmp/nodata does not exist" -- eval --data-dir "$tmp/nodata"
+expect_error 1 "no tokenizer.model" -- eval --model "$fixtures/gemma-mqa" --data-dir "$tmp"
 
 echo "$failures failed"
 [[ $failures -eq 0 ]]
