@@ -139,7 +139,7 @@ TaskRun RunTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& task,
     }
     const ScoringStats stats = ScoreGroups(
         model, groups, {.batch_tokens = options.batch_tokens},
-        [&](size_t g, std::vector<ContinuationScore> scores) {
+        [&](size_t g, std::vector<GroupScore> scores) {
           const size_t i = pending[begin + g];
           const MultipleChoiceDoc& doc = docs[i];
           DocResult result{doc.index, doc.subject, doc.gold, {}};

@@ -62,7 +62,7 @@ class PrefixRun {
         ++end;
       }
       const auto batch = groups.subspan(begin, end - begin);
-      std::vector<std::vector<ContinuationScore>> scores = RunBatch(batch, shared, prefix);
+      std::vector<std::vector<GroupScore>> scores = RunBatch(batch, shared, prefix);
       for (size_t i = 0; i < batch.size(); ++i) done(first_index + begin + i, std::move(scores[i]));
       begin = end;
     }
@@ -71,10 +71,10 @@ class PrefixRun {
  private:
   // Phase 1: every context's own tokens, its last row scoring each continuation's first
   // token. Phase 2: continuations' remaining tokens over their context's cache.
-  std::vector<std::vector<ContinuationScore>> RunBatch(std::span<const ScoringGroup> batch,
+  std::vector<std::vector<GroupScore>> RunBatch(std::span<const ScoringGroup> batch,
                                                        size_t shared,
                                                        const std::optional<KvCache>& prefix) {
-    std::vector<std::vector<ContinuationScore>> scores(batch.size());
+    std::vector<std::vector<GroupScore>> scores(batch.size());
     std::vector<KvCache> contexts;
     contexts.reserve(batch.size());
     std::vector<SequenceInput> inputs;
@@ -107,7 +107,7 @@ class PrefixRun {
   }
 
   void RunContinuations(std::span<const ScoringGroup> batch, const std::vector<KvCache>& contexts,
-                        std::vector<std::vector<ContinuationScore>>& scores) {
+                        std::vector<std::vector<GroupScore>>& scores) {
     struct Pending {
       size_t doc, choice;
     };
@@ -143,7 +143,7 @@ class PrefixRun {
       size_t t = 0;
       for (const Pending& p : members) {
         const auto& c = batch[p.doc].continuations[p.choice];
-        ContinuationScore& s = scores[p.doc][p.choice];
+        GroupScore& s = scores[p.doc][p.choice];
         for (size_t i = 1; i < c.size(); ++i, ++t) {
           s.log_likelihood += result[t].log_prob;
           s.greedy = s.greedy && result[t].argmax == c[i];
@@ -161,7 +161,7 @@ class PrefixRun {
 
 ScoringStats ScoreGroups(
     Model& model, std::span<const ScoringGroup> groups, const ScoringOptions& options,
-    const std::function<void(size_t index, std::vector<ContinuationScore> scores)>& done) {
+    const std::function<void(size_t index, std::vector<GroupScore> scores)>& done) {
   Check(options.batch_tokens > 0, "score: batch_tokens must be positive, got {}",
         options.batch_tokens);
   for (size_t i = 0; i < groups.size(); ++i) {

@@ -36,7 +36,7 @@ struct ScoringGroup {
   std::vector<std::vector<int32_t>> continuations;  // each at least one token
 };
 
-struct ContinuationScore {
+struct GroupScore {
   float log_likelihood = 0;  // float32 sum over the continuation's tokens
   int64_t tokens = 0;
   bool greedy = false;
@@ -59,6 +59,6 @@ struct ScoringStats {
 // model's context length.
 ScoringStats ScoreGroups(
     Model& model, std::span<const ScoringGroup> groups, const ScoringOptions& options,
-    const std::function<void(size_t index, std::vector<ContinuationScore> scores)>& done);
+    const std::function<void(size_t index, std::vector<GroupScore> scores)>& done);
 
 }  // namespace gemmeter
