@@ -19,6 +19,7 @@
 #include "engine/core/error.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/generate.h"
+#include "evals/encode.h"
 
 namespace gemmeter::cli {
 namespace {
@@ -82,13 +83,13 @@ std::vector<int32_t> ParseTokenIds(const std::string& text) {
 
 // Gemma's chat turn format: <start_of_turn>user\n{prompt}<end_of_turn>\n<start_of_turn>model\n
 // The turn markers are control tokens, so they are inserted as ids, not encoded as text.
-std::vector<int32_t> ChatPrompt(const Tokenizer& tok, const std::string& prompt) {
+std::vector<int32_t> ChatPrompt(const Tokenizer& tok, const std::string& prompt, bool parse_markup) {
   const int32_t start = tok.PieceId("<start_of_turn>");
   const int32_t end = tok.PieceId("<end_of_turn>");
   if (start < 0 || end < 0) Fail("--chat: this tokenizer has no <start_of_turn>/<end_of_turn> tokens");
   std::vector<int32_t> ids = {tok.bos_id(), start};
   auto append = [&](const std::string& text) {
-    const auto part = tok.Encode(text, /*add_bos=*/false);
+    const auto part = tok.Encode(text, /*add_bos=*/false, parse_markup);
     ids.insert(ids.end(), part.begin(), part.end());
   };
   append("user\n" + prompt);
@@ -137,7 +138,8 @@ void RunGenerate(const RunOptions& options) {
   auto tokenizer = LoadTokenizer(ResolveModel(options.model.model));
   Loaded l = Load(options.model);
   const std::vector<int32_t> prompt =
-      options.chat ? ChatPrompt(*tokenizer, options.prompt) : tokenizer->Encode(options.prompt);
+      options.chat ? ChatPrompt(*tokenizer, options.prompt, !options.literal_markup)
+                   : tokenizer->Encode(options.prompt, true, !options.literal_markup);
   GenerateOptions generate;
   generate.max_new_tokens = options.max_tokens;
   generate.sampling = options.sampling;
@@ -160,20 +162,13 @@ void RunScore(const ScoreOptions& options) {
   if (options.continuation.empty()) Fail("--continuation must not be empty");
   auto tokenizer = LoadTokenizer(ResolveModel(options.model.model));
   Loaded l = Load(options.model);
-  // As lm-evaluation-harness (_encode_pair): trailing whitespace of the context moves to
-  // the continuation, the pair is tokenized whole, and the continuation's tokens are
-  // those after the separately tokenized context.
-  std::string context = options.context;
-  std::string continuation = options.continuation;
-  while (!context.empty() && std::isspace(static_cast<unsigned char>(context.back()))) {
-    continuation.insert(continuation.begin(), context.back());
-    context.pop_back();
-  }
-  const std::vector<int32_t> whole = tokenizer->Encode(context + continuation);
-  const std::vector<int32_t> context_ids = tokenizer->Encode(context);
-  if (whole.size() <= context_ids.size()) Fail("the continuation adds no tokens to the context");
+  // As lm-evaluation-harness (_encode_pair, evals/encode.h).
+  const evals::EncodedRequest encoded = evals::EncodePair(
+      *tokenizer, {options.context, options.continuation}, !options.literal_markup);
+  std::vector<int32_t> whole = encoded.context;
+  whole.insert(whole.end(), encoded.continuation.begin(), encoded.continuation.end());
   const std::span<const int32_t> all(whole);
-  const auto split = context_ids.size();
+  const auto split = encoded.context.size();
   const ContinuationScore s = ScoreContinuation(*l.model, all.first(split), all.subspan(split));
   fmt::print("context tokens       {}\n", split);
   fmt::print("continuation tokens  {}\n", whole.size() - split);
@@ -189,7 +184,7 @@ void RunTokenize(const TokenizeOptions& options) {
   if (options.text.empty() == options.input.empty()) Fail("tokenize: give exactly one of --text or --input");
   auto tokenizer = LoadTokenizer(ResolveModel(options.model));
   auto print_ids = [&](const std::string& text) {
-    fmt::print("[{}]\n", fmt::join(tokenizer->Encode(text, !options.no_bos), ","));
+    fmt::print("[{}]\n", fmt::join(tokenizer->Encode(text, !options.no_bos, !options.literal_markup), ","));
   };
   if (!options.text.empty()) {
     print_ids(options.text);

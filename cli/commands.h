@@ -27,12 +27,14 @@ struct RunOptions {
   SamplingOptions sampling;
   bool chat = false;        // wrap the prompt in Gemma's chat turn format
   bool ignore_eos = false;  // keep generating past end-of-sequence tokens
+  bool literal_markup = false;  // <start_of_turn> etc. in the prompt stay text
 };
 
 struct ScoreOptions {
   ModelOptions model;
   std::string context;
   std::string continuation;
+  bool literal_markup = false;
 };
 
 struct ForwardOptions {
@@ -46,6 +48,7 @@ struct TokenizeOptions {
   std::string text;
   std::string input;  // a file of JSON strings, one per line
   bool no_bos = false;
+  bool literal_markup = false;
 };
 
 void RunInfo(const InfoOptions& options);

@@ -20,6 +20,9 @@ namespace {
 constexpr const char* kModelHelp =
     "a GGUF file or a Hugging Face checkpoint folder (config.json + safetensors); default: "
     "$GEMMETER_MODEL, else Gemma 3 270M Q4_K_M as installed by tools/setup.sh";
+constexpr const char* kLiteralMarkupHelp =
+    "keep <start_of_turn>, <end_of_turn>, <eos> and other markup tokens in the text as plain "
+    "text (default: they become their token ids, as transformers does)";
 
 void AddModelOptions(CLI::App* command, ModelOptions& options) {
   command->add_option("--model", options.model, kModelHelp);
@@ -62,6 +65,7 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--seed", run.sampling.seed, "random seed for sampling")->capture_default_str();
   run_cmd->add_flag("--chat", run.chat, "wrap the prompt in Gemma's chat turn format (instruction-tuned models)");
   run_cmd->add_flag("--ignore-eos", run.ignore_eos, "do not stop at <eos> or <end_of_turn>");
+  run_cmd->add_flag("--literal-markup", run.literal_markup, kLiteralMarkupHelp);
 
   ScoreOptions score;
   auto* score_cmd = app.add_subcommand(
@@ -70,6 +74,7 @@ int Main(int argc, char** argv) {
   score_cmd->add_option("-c,--context", score.context, "the context text")->required();
   score_cmd->add_option("--continuation", score.continuation,
                         "the continuation text, usually starting with a space")->required();
+  score_cmd->add_flag("--literal-markup", score.literal_markup, kLiteralMarkupHelp);
 
   TokenizeOptions tokenize;
   auto* tokenize_cmd = app.add_subcommand("tokenize", "print the token ids of text (with BOS)");
@@ -78,6 +83,7 @@ int Main(int argc, char** argv) {
   tokenize_cmd->add_option("--input", tokenize.input,
                            "a file with one JSON string per line; prints one id list per line");
   tokenize_cmd->add_flag("--no-bos", tokenize.no_bos, "do not prepend <bos>");
+  tokenize_cmd->add_flag("--literal-markup", tokenize.literal_markup, kLiteralMarkupHelp);
 
   ForwardOptions forward;
   auto* forward_cmd = app.add_subcommand(

@@ -19,6 +19,9 @@ struct EncodedRequest {
 // (Gemma needs it, lm-eval adds it for Gemma), and the continuation's tokens are
 // whole[len(ctx):]. The split point is the context's token count, as lm-eval's, with no
 // check that whole starts with ctx. Throws Error when the continuation adds no tokens.
-EncodedRequest EncodePair(const Tokenizer& tokenizer, const Request& request);
+// Markup such as <start_of_turn> in the text becomes its token ids (as transformers'
+// added tokens) unless `parse_markup` is false.
+EncodedRequest EncodePair(const Tokenizer& tokenizer, const Request& request,
+                          bool parse_markup = true);
 
 }  // namespace gemmeter::evals

@@ -99,6 +99,28 @@ TEST_CASE("Gemma needs exactly one BOS", "[tokenizer]") {
   CHECK(std::count(literal.begin() + 1, literal.end(), 2) == 0);
 }
 
+// Expected ids from the `tokenizers` package on Gemma 3's tokenizer.json (its added
+// tokens: <start_of_turn> 105, <end_of_turn> 106, <mask> 4, [multimodal] 5, <unused0> 6).
+TEST_CASE("chat markup maps to its token ids, as transformers' added tokens", "[tokenizer]") {
+  auto tok = LoadTokenizer(DefaultModelPath());
+  CHECK(tok->Encode("<start_of_turn>user\nWhy is the sky blue?<end_of_turn>\n<start_of_turn>model\n") ==
+        std::vector<int32_t>{2, 105, 2364, 107, 11355, 563, 506, 7217, 3730, 236881, 106, 107, 105,
+                             4368, 107});
+  CHECK(tok->Encode("a<mask>b [multimodal]<unused0><eos>") ==
+        std::vector<int32_t>{2, 236746, 4, 236763, 236743, 5, 6, 1});
+  CHECK(tok->Encode("<start_of_turn") == std::vector<int32_t>{2, 236820, 3041, 236779, 1340, 236779, 887});
+  CHECK(tok->Encode("<<end_of_turn>>") == std::vector<int32_t>{2, 236820, 106, 236813});
+  // transformers would give 2, 2, 10979; lm-eval (PR #3347) and gemmeter add no second BOS.
+  CHECK(tok->Encode("<bos>Hi") == std::vector<int32_t>{2, 10979});
+  // Kept literal on request: the markup is text, tokenized like any other.
+  const auto literal = tok->Encode("<end_of_turn>", true, false);
+  CHECK(literal.size() > 2);
+  CHECK(std::find(literal.begin(), literal.end(), 106) == literal.end());
+  CHECK(tok->MarkupId("<start_of_turn>") == 105);
+  CHECK(tok->MarkupId("<b>") == 200);
+  CHECK(tok->MarkupId("hello") == -1);
+}
+
 TEST_CASE("token ids equal transformers' on every evaluator string", "[tokenizer][slow]") {
   auto tok = LoadTokenizer(DefaultModelPath());
   const auto digests = ReadJson(kFixtures + "gemma3-digests.json");

@@ -1,6 +1,9 @@
 #include "engine/tokenizer/sentencepiece_proto.h"
 
 #include <cstring>
+#include <string_view>
+
+#include "engine/core/error.h"
 
 namespace gemmeter {
 namespace {
@@ -41,7 +44,67 @@ class ProtoWriter {
   std::string out_;
 };
 
+// Reads the wire format back, field by field; every length is checked against the end.
+class ProtoReader {
+ public:
+  ProtoReader(std::string_view bytes, const std::string& source) : bytes_(bytes), source_(source) {}
+  bool done() const { return pos_ >= bytes_.size(); }
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= bytes_.size()) Fail("{}: truncated tokenizer model (varint)", source_);
+      const auto b = static_cast<uint8_t>(bytes_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+    Fail("{}: malformed tokenizer model (varint)", source_);
+  }
+  // Skips or returns the value of a field whose key was just read.
+  std::string_view Value(uint32_t wire_type) {
+    size_t n = 0;
+    if (wire_type == kVarint) {
+      const size_t begin = pos_;
+      Varint();
+      return bytes_.substr(begin, pos_ - begin);
+    }
+    if (wire_type == kFixed32) n = 4;
+    else if (wire_type == 1) n = 8;  // fixed64
+    else if (wire_type == kLengthDelimited) n = Varint();
+    else Fail("{}: malformed tokenizer model (wire type {})", source_, wire_type);
+    if (n > bytes_.size() - pos_) Fail("{}: truncated tokenizer model", source_);
+    const std::string_view v = bytes_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+
+ private:
+  std::string_view bytes_;
+  const std::string& source_;
+  size_t pos_ = 0;
+};
+
 }  // namespace
+
+std::vector<PieceType> ReadPieceTypes(const std::string& model_proto, const std::string& source) {
+  std::vector<PieceType> types;
+  ProtoReader model(model_proto, source);
+  while (!model.done()) {
+    const uint64_t key = model.Varint();
+    const std::string_view value = model.Value(static_cast<uint32_t>(key & 7));
+    if (key != ((1u << 3) | kLengthDelimited)) continue;  // not a SentencePiece
+    ProtoReader piece(value, source);
+    PieceType type = PieceType::kNormal;
+    while (!piece.done()) {
+      const uint64_t k = piece.Varint();
+      const std::string_view v = piece.Value(static_cast<uint32_t>(k & 7));
+      if (k == ((3u << 3) | kVarint)) {
+        type = static_cast<PieceType>(ProtoReader(v, source).Varint());
+      }
+    }
+    types.push_back(type);
+  }
+  return types;
+}
 
 std::string SerializeGemmaModelProto(const SentencePieceVocab& vocab) {
   ProtoWriter model;

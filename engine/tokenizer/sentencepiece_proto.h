@@ -26,4 +26,8 @@ struct SentencePieceVocab {
 // U+2581, adds no dummy prefix and keeps repeated whitespace: Gemma's tokenizer.
 std::string SerializeGemmaModelProto(const SentencePieceVocab& vocab);
 
+// The type of every piece of a serialized ModelProto, in id order (kNormal where a piece
+// omits it, the proto's default). Throws Error naming `source` on malformed bytes.
+std::vector<PieceType> ReadPieceTypes(const std::string& model_proto, const std::string& source);
+
 }  // namespace gemmeter

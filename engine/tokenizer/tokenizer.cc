@@ -13,7 +13,24 @@ namespace gemmeter {
 
 Tokenizer::Tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor,
                      std::string source)
-    : processor_(std::move(processor)), source_(std::move(source)) {}
+    : processor_(std::move(processor)), source_(std::move(source)) {
+  const std::vector<PieceType> types = ReadPieceTypes(processor_->serialized_model_proto(), source_);
+  for (int id = 0; id < static_cast<int>(types.size()); ++id) {
+    const PieceType t = types[static_cast<size_t>(id)];
+    if (t != PieceType::kControl && t != PieceType::kUserDefined && t != PieceType::kUnknown) {
+      continue;
+    }
+    const std::string piece = processor_->IdToPiece(id);
+    const bool angled = piece.size() > 2 && piece.front() == '<' && piece.back() == '>';
+    const bool squared = piece.size() > 2 && piece.front() == '[' && piece.back() == ']';
+    if (angled || squared) markup_.emplace(piece, id);
+  }
+}
+
+int32_t Tokenizer::MarkupId(const std::string& piece) const {
+  const auto it = markup_.find(piece);
+  return it == markup_.end() ? -1 : it->second;
+}
 
 Tokenizer::~Tokenizer() = default;
 
@@ -89,14 +106,38 @@ std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   return FromSerializedProto(SerializeGemmaModelProto(vocab), f.path() + " (tokenizer)");
 }
 
-std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_bos) const {
+std::vector<int32_t> Tokenizer::EncodePlain(std::string_view text) const {
   std::vector<int> ids;
   const auto status = processor_->Encode(text, &ids);
   if (!status.ok()) Fail("{}: cannot encode text: {}", source_, status.ToString());
+  return {ids.begin(), ids.end()};
+}
+
+std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_bos,
+                                       bool parse_markup) const {
   std::vector<int32_t> out;
-  out.reserve(ids.size() + 1);
   if (add_bos) out.push_back(bos_id());
-  out.insert(out.end(), ids.begin(), ids.end());
+  // As transformers' added tokens: markup pieces are cut out of the text first, and the
+  // text between them is tokenized piece by piece.
+  size_t plain_begin = 0;
+  auto flush_plain = [&](size_t end) {
+    if (end <= plain_begin) return;
+    const std::vector<int32_t> ids = EncodePlain(text.substr(plain_begin, end - plain_begin));
+    out.insert(out.end(), ids.begin(), ids.end());
+  };
+  for (size_t i = 0; parse_markup && !markup_.empty() && i < text.size(); ++i) {
+    if (text[i] != '<' && text[i] != '[') continue;
+    const size_t close = text.find(text[i] == '<' ? '>' : ']', i);
+    if (close == std::string_view::npos) break;
+    const auto it = markup_.find(std::string(text.substr(i, close - i + 1)));
+    if (it == markup_.end()) continue;
+    flush_plain(i);
+    // A text that starts with "<bos>" already has its BOS (lm-eval avoids a double BOS).
+    if (!(it->second == bos_id() && out.size() == 1 && add_bos && i == 0)) out.push_back(it->second);
+    plain_begin = close + 1;
+    i = close;
+  }
+  flush_plain(text.size());
   return out;
 }
 

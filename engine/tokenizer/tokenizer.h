@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sentencepiece {
@@ -29,8 +30,15 @@ class Tokenizer {
                                                         const std::string& source);
   ~Tokenizer();
 
-  // Token ids of `text`, with one BOS in front when `add_bos` (Gemma requires it).
-  std::vector<int32_t> Encode(std::string_view text, bool add_bos = true) const;
+  // Token ids of `text`, with one BOS in front when `add_bos` (Gemma requires it). With
+  // `parse_markup`, markup pieces of the vocabulary (control and user-defined pieces
+  // written <...> or [...]: <start_of_turn>, <end_of_turn>, <eos>, <mask>, ...) in the text
+  // become their ids, as transformers treats its added tokens; otherwise they are plain
+  // text. A text starting with "<bos>" gets no second BOS.
+  std::vector<int32_t> Encode(std::string_view text, bool add_bos = true,
+                              bool parse_markup = true) const;
+  // Id of a markup piece (e.g. "<start_of_turn>"), or -1.
+  int32_t MarkupId(const std::string& piece) const;
   // Text of `ids`; control tokens (BOS, EOS, ...) produce no text.
   std::string Decode(std::span<const int32_t> ids) const;
   std::string Piece(int32_t id) const;
@@ -46,8 +54,10 @@ class Tokenizer {
 
  private:
   Tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor, std::string source);
+  std::vector<int32_t> EncodePlain(std::string_view text) const;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
   std::string source_;
+  std::unordered_map<std::string, int32_t> markup_;
 };
 
 // Turns a growing list of generated ids into text chunks to print as they arrive,
