@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include <span>
+#include <vector>
 
 #include "engine/backend/backend.h"
 #include "engine/backend/host_memory.h"
@@ -45,11 +46,19 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_
 // bf16 bits -> float32.
 void BF16RowsToF32(const uint16_t* w, float* out, int64_t count);
 
-// One sequence: queries [count, H*Dh] at positions start..start+count-1 over the keys/values
-// of positions [0, start+count), rows of the ranges `kv` (a shared prefix, then the
-// sequence's own rows). Tiled over keys with an online softmax (running maximum and
-// normalizer per query), so no [count, keys] score matrix is ever materialized.
-void Attention(const float* q, int64_t count, int64_t start_position,
-               std::span<const HostKvRange> kv, const AttentionParams& params, float* out);
+// One sequence of an attention call: queries [count, H*Dh] at positions
+// start..start+count-1 over the keys/values of positions [0, start+count), rows of the
+// ranges `kv` (a shared prefix, then the sequence's own rows); out [count, H*Dh].
+struct AttentionWork {
+  const float* q = nullptr;
+  int64_t count = 0;
+  int64_t start = 0;
+  std::vector<HostKvRange> kv;
+  float* out = nullptr;
+};
+// Tiled over keys with an online softmax (running maximum and normalizer per query), so
+// no [count, keys] score matrix is ever materialized; parallel over (sequence, kv head,
+// block of queries).
+void Attention(std::span<const AttentionWork> sequences, const AttentionParams& params);
 
 }  // namespace gemmeter::cpu

@@ -93,60 +93,84 @@ void UpdateRow(const float* q, const float* keys, const float* values, int64_t n
 
 }  // namespace
 
-void Attention(const float* q, int64_t count, int64_t start, std::span<const HostKvRange> kv,
-               const AttentionParams& p, float* out) {
+namespace {
+
+// One task: a block of queries of one sequence against one kv head. Each task owns its
+// outputs, so tasks run in any order on any thread with the same results.
+void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const AttentionParams& p,
+                 float* out) {
   const int64_t Dh = p.head_dim;
-  const int64_t H = p.num_heads;
-  const int64_t KV = p.num_kv_heads;
-  const int64_t group = H / KV;
-  const int64_t q_stride = H * Dh;
-  const int64_t kv_stride = KV * Dh;
-  const int64_t query_blocks = (count + kQueryBlock - 1) / kQueryBlock;
-  // Tasks: (kv head, block of queries); each task owns its outputs.
-#pragma omp parallel for schedule(dynamic) collapse(2) if (count * H > 1)
-  for (int64_t g = 0; g < KV; ++g) {
-    for (int64_t qb = 0; qb < query_blocks; ++qb) {
-      const int64_t q_begin = qb * kQueryBlock;
-      const int64_t q_end = std::min(count, q_begin + kQueryBlock);
-      const int64_t rows = (q_end - q_begin) * group;  // (query, head) pairs of this task
-      std::vector<RowState> state(static_cast<size_t>(rows));
-      std::vector<float> acc(static_cast<size_t>(rows * Dh), 0.0f);
-      std::vector<float> scores(kKeyBlock);
-      // Keys any query of the block can see: from the first query's window start to the
-      // last query's own position.
-      const int64_t first_pos = start + q_begin, last_pos = start + q_end - 1;
-      const int64_t key_begin = p.window > 0 ? std::max<int64_t>(0, first_pos - p.window + 1) : 0;
-      // Tiles never straddle two ranges (a shared prefix and the sequence's own rows).
-      for (const HostKvRange& range : kv) {
-        for (int64_t k0 = std::max(key_begin, range.begin); k0 <= last_pos && k0 < range.end;
-             k0 += kKeyBlock) {
-          const int64_t k1 = std::min({last_pos + 1, k0 + kKeyBlock, range.end});
-          for (int64_t i = q_begin; i < q_end; ++i) {
-            const int64_t pos = start + i;
-            // Visible keys of this query within the tile: j <= pos and pos - j < window.
-            const int64_t lo = std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
-            const int64_t hi = std::min(k1, pos + 1);
-            if (lo >= hi) continue;
-            const float* keys = range.keys + (lo - range.begin) * kv_stride + g * Dh;
-            const float* values = range.values + (lo - range.begin) * kv_stride + g * Dh;
-            for (int64_t hg = 0; hg < group; ++hg) {
-              const float* qh = q + i * q_stride + (g * group + hg) * Dh;
-              const int64_t r = (i - q_begin) * group + hg;
-              UpdateRow(qh, keys, values, hi - lo, kv_stride, p, scores.data(), state[r],
-                        acc.data() + r * Dh);
-            }
-          }
-        }
-      }
+  const int64_t group = p.num_heads / p.num_kv_heads;
+  const int64_t q_stride = int64_t{p.num_heads} * Dh;
+  const int64_t kv_stride = int64_t{p.num_kv_heads} * Dh;
+  const int64_t q_end = std::min(w.count, q_begin + kQueryBlock);
+  const int64_t rows = (q_end - q_begin) * group;  // (query, head) pairs of this task
+  RowState state[kQueryBlock * 8];
+  std::vector<RowState> state_heap;
+  RowState* st = state;
+  if (rows > kQueryBlock * 8) {
+    state_heap.resize(static_cast<size_t>(rows));
+    st = state_heap.data();
+  } else {
+    std::fill(st, st + rows, RowState{});
+  }
+  std::vector<float> acc(static_cast<size_t>(rows * Dh), 0.0f);
+  float scores[kKeyBlock];
+  // Keys any query of the block can see: from the first query's window start to the last
+  // query's own position.
+  const int64_t first_pos = w.start + q_begin, last_pos = w.start + q_end - 1;
+  const int64_t key_begin = p.window > 0 ? std::max<int64_t>(0, first_pos - p.window + 1) : 0;
+  // Tiles never straddle two ranges (a shared prefix and the sequence's own rows).
+  for (const HostKvRange& range : w.kv) {
+    for (int64_t k0 = std::max(key_begin, range.begin); k0 <= last_pos && k0 < range.end;
+         k0 += kKeyBlock) {
+      const int64_t k1 = std::min({last_pos + 1, k0 + kKeyBlock, range.end});
       for (int64_t i = q_begin; i < q_end; ++i) {
+        const int64_t pos = w.start + i;
+        // Visible keys of this query within the tile: j <= pos and pos - j < window.
+        const int64_t lo = std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
+        const int64_t hi = std::min(k1, pos + 1);
+        if (lo >= hi) continue;
+        const float* keys = range.keys + (lo - range.begin) * kv_stride + g * Dh;
+        const float* values = range.values + (lo - range.begin) * kv_stride + g * Dh;
         for (int64_t hg = 0; hg < group; ++hg) {
+          const float* qh = w.q + i * q_stride + (g * group + hg) * Dh;
           const int64_t r = (i - q_begin) * group + hg;
-          const float inv = 1.0f / state[r].sum;
-          float* o = out + i * q_stride + (g * group + hg) * Dh;
-          for (int64_t d = 0; d < Dh; ++d) o[d] = acc[r * Dh + d] * inv;
+          UpdateRow(qh, keys, values, hi - lo, kv_stride, p, scores, st[r], acc.data() + r * Dh);
         }
       }
     }
+  }
+  for (int64_t i = q_begin; i < q_end; ++i) {
+    for (int64_t hg = 0; hg < group; ++hg) {
+      const int64_t r = (i - q_begin) * group + hg;
+      const float inv = 1.0f / st[r].sum;
+      float* o = out + i * q_stride + (g * group + hg) * Dh;
+      for (int64_t d = 0; d < Dh; ++d) o[d] = acc[r * Dh + d] * inv;
+    }
+  }
+}
+
+}  // namespace
+
+void Attention(std::span<const AttentionWork> sequences, const AttentionParams& p) {
+  // Tasks over every sequence of the batch at once: (sequence, kv head, query block). A
+  // batch of many short sequences (evaluation's continuations) keeps every thread busy
+  // with one parallel region, where one region per sequence would leave threads idle.
+  struct Task {
+    const AttentionWork* work;
+    int64_t g, q_begin;
+  };
+  std::vector<Task> tasks;
+  for (const AttentionWork& w : sequences) {
+    for (int64_t g = 0; g < p.num_kv_heads; ++g) {
+      for (int64_t q0 = 0; q0 < w.count; q0 += kQueryBlock) tasks.push_back({&w, g, q0});
+    }
+  }
+  const auto n = static_cast<int64_t>(tasks.size());
+#pragma omp parallel for schedule(dynamic) if (n > 1)
+  for (int64_t t = 0; t < n; ++t) {
+    AttendBlock(*tasks[t].work, tasks[t].g, tasks[t].q_begin, p, tasks[t].work->out);
   }
 }
 

@@ -95,10 +95,13 @@ void OnednnBackend::Attention(const Tensor& q, std::span<const AttentionSequence
                               const AttentionParams& params, const Tensor& out) {
   CheckAttentionShapes(q, sequences, params, out);
   const int64_t width = q.cols();
+  std::vector<cpu::AttentionWork> work;
+  work.reserve(sequences.size());
   for (const AttentionSequence& s : sequences) {
-    cpu::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position,
-                   HostKvRanges(s), params, MutableF32(out) + s.query_row * width);
+    work.push_back({F32(q) + s.query_row * width, s.query_count, s.start_position,
+                    HostKvRanges(s), MutableF32(out) + s.query_row * width});
   }
+  cpu::Attention(work, params);
 }
 
 void OnednnBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
