@@ -46,6 +46,7 @@ double PeakFlops(DType weight_dtype);
 void RegisterPeakBenchmarks();   // bench_peak.cc
 void RegisterOpBenchmarks();     // bench_ops.cc
 void RegisterModelBenchmarks();  // bench_model.cc
+void RegisterEvalBenchmarks();   // bench_eval.cc
 
 // Nominal work of one call of the benchmarked operation.
 struct Work {

@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
   RegisterPeakBenchmarks();
   RegisterOpBenchmarks();
   RegisterModelBenchmarks();
+  RegisterEvalBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
