@@ -29,20 +29,25 @@ namespace fs = std::filesystem;
 // an older protocol are never mixed into a resumed run.
 constexpr int kRecordProtocol = 1;
 
+std::vector<std::string> SplitList(const std::string& list, const char* flag) {
+  std::vector<std::string> items;
+  size_t begin = 0;
+  while (begin <= list.size()) {
+    const size_t comma = std::min(list.find(',', begin), list.size());
+    items.push_back(list.substr(begin, comma - begin));
+    if (items.back().empty()) Fail("{}: empty name in \"{}\"", flag, list);
+    begin = comma + 1;
+  }
+  return items;
+}
+
 std::vector<const evals::TaskSpec*> ParseTasks(const std::string& list) {
   std::vector<const evals::TaskSpec*> tasks;
   if (list == "all") {
     for (const evals::TaskSpec& t : evals::AllTasks()) tasks.push_back(&t);
     return tasks;
   }
-  size_t begin = 0;
-  while (begin <= list.size()) {
-    const size_t comma = std::min(list.find(',', begin), list.size());
-    const std::string name = list.substr(begin, comma - begin);
-    if (name.empty()) Fail("--tasks: empty task name in \"{}\"", list);
-    tasks.push_back(&evals::FindTask(name));
-    begin = comma + 1;
-  }
+  for (const std::string& name : SplitList(list, "--tasks")) tasks.push_back(&evals::FindTask(name));
   return tasks;
 }
 
@@ -158,6 +163,12 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   evals::EvalOptions eval;
   eval.data_dir = ResolveDataDir(options.data_dir);
   eval.limit = options.limit;
+  if (!options.subjects.empty()) {
+    eval.subjects = SplitList(options.subjects, "--subjects");
+    bool any = false;
+    for (const evals::TaskSpec* t : tasks) any |= t->per_subject;
+    if (!any) Fail("--subjects applies to tasks with subjects (mmlu), not to {}", options.tasks);
+  }
   eval.shots = options.shots;
   eval.log_samples = options.log_samples;
   eval.batch_tokens = options.batch_tokens;

@@ -12,6 +12,7 @@ struct EvalCliOptions {
   ModelOptions model;
   std::string tasks = "piqa";  // comma-separated task names, or "all"
   int64_t limit = 0;
+  std::string subjects;        // comma-separated MMLU subjects; empty: all
   int shots = -1;
   std::string data_dir;
   std::string out;             // report path; records go beside it

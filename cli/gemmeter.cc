@@ -110,6 +110,9 @@ int Main(int argc, char** argv) {
   eval_cmd->add_option("--limit", eval.limit,
                        "evaluate only the first N documents of each task (MMLU: of each subject); 0 = all")
       ->capture_default_str();
+  eval_cmd->add_option("--subjects", eval.subjects,
+                       "only these comma-separated MMLU subjects (file names, e.g. "
+                       "anatomy,virology)");
   eval_cmd->add_option("--shots", eval.shots, "few-shot examples (default: 5 for mmlu, 0 otherwise)");
   eval_cmd->add_option("--data-dir", eval.data_dir,
                        "folder with mmlu/, piqa/, hellaswag/ (default: $GEMMETER_DATASETS, else "

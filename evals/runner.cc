@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "engine/core/error.h"
 #include "evals/encode.h"
@@ -15,13 +16,24 @@ namespace {
 // the first results arrive quickly.
 constexpr size_t kChunkDocs = 256;
 
-std::vector<MultipleChoiceDoc> SelectDocs(const TaskSpec& task,
-                                          std::vector<MultipleChoiceDoc> docs, int64_t limit) {
-  if (limit <= 0) return docs;
+// The documents of the chosen subjects (per-subject tasks), then the first `limit` of each
+// subject (of the whole task for the others).
+std::vector<MultipleChoiceDoc> SelectDocs(const TaskSpec& task, std::vector<MultipleChoiceDoc> docs,
+                                          int64_t limit, const std::vector<std::string>& subjects) {
+  std::set<std::string> wanted(subjects.begin(), subjects.end());
+  if (task.per_subject) {
+    std::set<std::string> known;
+    for (const MultipleChoiceDoc& d : docs) known.insert(d.subject);
+    for (const std::string& s : wanted) {
+      Check(known.count(s) > 0, "{}: no subject '{}' (subjects are file names such as "
+            "'high_school_physics')", task.name, s);
+    }
+  }
   std::vector<MultipleChoiceDoc> chosen;
   std::map<std::string, int64_t> taken;  // per subject ("" for tasks without subjects)
   for (MultipleChoiceDoc& d : docs) {
-    if (taken[task.per_subject ? d.subject : ""]++ < limit) chosen.push_back(std::move(d));
+    if (task.per_subject && !wanted.empty() && wanted.count(d.subject) == 0) continue;
+    if (limit <= 0 || taken[task.per_subject ? d.subject : ""]++ < limit) chosen.push_back(std::move(d));
   }
   return chosen;
 }
@@ -86,6 +98,7 @@ TaskRun RunTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& task,
   run.task = &task;
   run.shots = options.shots >= 0 ? options.shots : task.default_shots;
   run.limit = options.limit;
+  if (task.per_subject) run.subjects = options.subjects;
   if (run.shots > 0 && !task.has_shots) {
     Fail("{}: {} shots asked, but there is no few-shot split for this task here (0-shot only)",
          task.name, run.shots);
@@ -97,7 +110,8 @@ TaskRun RunTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& task,
         task.expected_docs);
   const std::vector<MultipleChoiceDoc> pool =
       run.shots > 0 ? task.load_shots(options.data_dir) : std::vector<MultipleChoiceDoc>{};
-  const std::vector<MultipleChoiceDoc> docs = SelectDocs(task, std::move(all), options.limit);
+  const std::vector<MultipleChoiceDoc> docs =
+      SelectDocs(task, std::move(all), options.limit, run.subjects);
 
   // Finished documents from the log; the others are scored below.
   std::vector<std::optional<DocResult>> results(docs.size());

@@ -21,6 +21,7 @@ namespace gemmeter::evals {
 struct EvalOptions {
   std::string data_dir;       // holds mmlu/, piqa/, hellaswag/ (resolved by the frontend)
   int64_t limit = 0;          // 0: every document; else the first N (per subject for MMLU)
+  std::vector<std::string> subjects;  // per-subject tasks (MMLU): only these; empty: all
   int shots = -1;             // -1: the task's default
   bool log_samples = false;   // records carry each request's context and continuation
   int64_t batch_tokens = 1024;
@@ -37,6 +38,7 @@ struct TaskRun {
   const TaskSpec* task = nullptr;
   int shots = 0;
   int64_t limit = 0;
+  std::vector<std::string> subjects;  // the subset asked for (empty: all)
   std::vector<DocResult> docs;  // in document order
   TaskScores scores;
   std::vector<datasets::FileDigest> data_files;

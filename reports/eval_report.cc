@@ -19,6 +19,7 @@ nlohmann::json EvalReportJson(const std::vector<TaskRun>& runs, const nlohmann::
                         {"shots", run.shots},             {"limit", run.limit},
                         {"docs", run.scores.docs},        {"resumed_docs", run.resumed},
                         {"records", records_path}};
+    if (!run.subjects.empty()) t["subjects_selected"] = run.subjects;
     for (const evals::MetricValue& m : run.scores.metrics) {
       t["metrics"][std::string(evals::MetricName(m.metric))] = {{"value", m.value},
                                                                 {"stderr", m.stderr}};

@@ -5,6 +5,7 @@
 //                cpu_model, cpu_cores, library versions, date, wall_seconds, command}
 //   tasks.<name> {summary, protocol, shots, limit, docs, resumed_docs,
 //                 metrics.<metric> {value, stderr}, subjects[], categories[] (MMLU),
+//                 subjects_selected[] (when --subjects chose some),
 //                 data_files[] {path, sha256}, work {block_tokens, scored_rows,
 //                 forward_passes, flops, seconds, docs_per_second, gflops_per_second},
 //                 records (the JSON Lines file of per-document records)}

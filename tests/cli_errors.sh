@@ -50,6 +50,7 @@ expect_error 106 "--tokens is required" -- forward --model "$fixtures/gemma-mqa"
 expect_error 106 "--prompt is required" -- run
 expect_error 1 "unknown task 'winogrande'" -- eval --tasks piqa,winogrande
 expect_error 1 "--limit must be 0 (all) or positive" -- eval --limit -3
+expect_error 1 "--subjects applies to tasks with subjects" -- eval --tasks piqa --subjects anatomy
 expect_error 1 "piqa has no few-shot split" -- eval --tasks mmlu,piqa --shots 5
 expect_error 1 "data directory $tmp/nodata does not exist" -- eval --data-dir "$tmp/nodata"
 expect_error 1 "no tokenizer.model" -- eval --model "$fixtures/gemma-mqa" --data-dir "$tmp"

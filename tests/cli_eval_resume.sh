@@ -40,6 +40,13 @@ if run --out "$tmp/c/r.json" --weights bf16 >/dev/null 2>"$tmp/d.log"; then
 fi
 grep -q "records of another run" "$tmp/d.log" || { cat "$tmp/d.log"; exit 1; }
 
+# 4. An unknown subject is named.
+if "$gemmeter" eval --tasks mmlu --subjects anatomy,astrology --limit 1 --data-dir "$data" \
+    --out "$tmp/e/r.json" >/dev/null 2>"$tmp/e.log"; then
+  echo "FAIL: an unknown subject was accepted"; exit 1
+fi
+grep -q "no subject 'astrology'" "$tmp/e.log" || { cat "$tmp/e.log"; exit 1; }
+
 python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]
