@@ -214,6 +214,7 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
       {"git_commit", GEMMETER_GIT_COMMIT},
       {"build_type", GEMMETER_BUILD_TYPE},
       {"compiler", fmt::format("{} {}", "gcc", __VERSION__)},
+      {"libraries", GEMMETER_LIBRARY_VERSIONS},
       {"cpu_model", CpuModel()},
       {"cpu_cores", std::thread::hardware_concurrency()},
       {"date", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(start)))},

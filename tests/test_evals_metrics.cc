@@ -4,10 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
 
 #include "evals/metrics.h"
+#include "evals/record_log.h"
 #include "evals/runner.h"
 #include "evals/task.h"
+#include "tests/test_util.h"
 
 namespace gemmeter::evals {
 namespace {
@@ -108,6 +111,53 @@ TEST_CASE("a document's record round-trips and carries its predictions", "[evals
   CHECK(back.choices[1].greedy);
   CHECK(back.choices[2].characters == 30);
   CHECK(back.choices[3].tokens == 9);
+}
+
+TEST_CASE("the record log resumes, drops a cut last line and refuses other runs", "[evals]") {
+  test::TempDir dir;
+  const std::string path = (dir.path() / "r.records.jsonl").string();
+  const nlohmann::json header = {{"kind", "gemmeter-eval-records"}, {"model_sha256", "abc"}};
+  auto record = [](int64_t index) {
+    return nlohmann::json{{"task", "piqa"}, {"shots", 0}, {"index", index}, {"gold", 1}};
+  };
+  {
+    RecordLog log(path, header);
+    CHECK(log.Find("piqa", 0, 3) == nullptr);
+    log.Append(record(3));
+    log.Append(record(5));
+  }
+  {
+    std::ofstream out(path, std::ios::app);
+    out << R"({"task":"piqa","shots":0,"ind)";  // a write cut short by a kill
+  }
+  {
+    RecordLog log(path, header);
+    CHECK(log.dropped_partial_lines() == 1);
+    REQUIRE(log.Find("piqa", 0, 3) != nullptr);
+    CHECK((*log.Find("piqa", 0, 5))["gold"] == 1);
+    CHECK(log.Find("piqa", 5, 5) == nullptr);  // other shots: another record
+    CHECK(log.Find("mmlu", 0, 3) == nullptr);
+    log.Append(record(7));
+  }
+  {
+    std::ifstream in(path);
+    std::string line;
+    int lines = 0;
+    while (std::getline(in, line)) {
+      ++lines;
+      CHECK_NOTHROW(nlohmann::json::parse(line));  // the cut line is gone, not glued on
+    }
+    CHECK(lines == 4);
+  }
+  nlohmann::json other = header;
+  other["model_sha256"] = "def";
+  CHECK_THROWS_WITH(RecordLog(path, other),
+                    Catch::Contains("records of another run") && Catch::Contains("model_sha256"));
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "not json\n";
+  }
+  CHECK_THROWS_WITH(RecordLog(path, header), Catch::Contains(":5: not a JSON record"));
 }
 
 }  // namespace
