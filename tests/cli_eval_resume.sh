@@ -47,6 +47,17 @@ if "$gemmeter" eval --tasks mmlu --subjects anatomy,astrology --limit 1 --data-d
 fi
 grep -q "no subject 'astrology'" "$tmp/e.log" || { cat "$tmp/e.log"; exit 1; }
 
+# 5. --log-samples puts each request's strings in the records.
+"$gemmeter" eval --tasks piqa --limit 1 --log-samples --data-dir "$data" --out "$tmp/f/r.json" \
+    >/dev/null 2>"$tmp/f.log" || { cat "$tmp/f.log"; exit 1; }
+python3 - "$tmp/f/r.records.jsonl" <<'PY' || { echo "FAIL: --log-samples"; exit 1; }
+import json, sys
+record = [json.loads(l) for l in open(sys.argv[1])][1]
+want = "Question: How do I ready a guinea pig cage for it's new occupants?\nAnswer:"
+assert [r["context"] for r in record["requests"]] == [want, want], record["requests"]
+assert record["requests"][1]["continuation"].startswith(" Provide the guinea pig"), record
+PY
+
 python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]

@@ -7,7 +7,7 @@ namespace {
 
 void CheckF32(const char* op, const char* operand, const Tensor& t) {
   Check(t.defined(), "{}: {} is undefined", op, operand);
-  Check(t.dtype() == DType::kF32, "{}: {} must be f32, got {}", op, operand, t.Describe());
+  Check(t.dtype() == DType::kF32, "{}: {} must be f32, got {}", op, operand, t);
 }
 
 }  // namespace
@@ -15,9 +15,9 @@ void CheckF32(const char* op, const char* operand, const Tensor& t) {
 void CheckEmbeddingShapes(const Tensor& table, std::span<const int32_t> tokens,
                           const Tensor& out) {
   CheckF32("embedding", "out", out);
-  Check(table.rank() == 2, "embedding: table must be [vocab, hidden], got {}", table.Describe());
+  Check(table.rank() == 2, "embedding: table must be [vocab, hidden], got {}", table);
   Check(out.rows() == static_cast<int64_t>(tokens.size()) && out.cols() == table.cols(),
-        "embedding: out {} does not match {} tokens x hidden {}", out.Describe(), tokens.size(),
+        "embedding: out {} does not match {} tokens x hidden {}", out, tokens.size(),
         table.cols());
   for (int32_t id : tokens) {
     Check(id >= 0 && id < table.dim(0), "embedding: token id {} outside vocabulary of {}", id,
@@ -30,9 +30,9 @@ void CheckRmsNormShapes(const Tensor& x, const Tensor& gain, const Tensor& out) 
   CheckF32("rms_norm", "gain", gain);
   CheckF32("rms_norm", "out", out);
   Check(gain.numel() == x.cols(), "rms_norm: gain {} does not match row width of x {}",
-        gain.Describe(), x.Describe());
+        gain, x);
   Check(out.numel() == x.numel() && out.cols() == x.cols(),
-        "rms_norm: out {} does not match x {}", out.Describe(), x.Describe());
+        "rms_norm: out {} does not match x {}", out, x);
 }
 
 void CheckMatMulShapes(const Tensor& x, const Tensor& weight, const Tensor& out,
@@ -40,13 +40,13 @@ void CheckMatMulShapes(const Tensor& x, const Tensor& weight, const Tensor& out,
   CheckF32("matmul", "x", x);
   CheckF32("matmul", "out", out);
   Check(weight.rank() == 2 && weight.dim(1) == x.cols(),
-        "matmul: weight {} must be [N, {}] for x {}", weight.Describe(), x.cols(), x.Describe());
+        "matmul: weight {} must be [N, {}] for x {}", weight, x.cols(), x);
   Check(out.rows() == x.rows() && out.cols() == weight.dim(0),
-        "matmul: out {} must be [{}, {}]", out.Describe(), x.rows(), weight.dim(0));
+        "matmul: out {} must be [{}, {}]", out, x.rows(), weight.dim(0));
   if (epilogue.multiply != nullptr) {
     CheckF32("matmul", "multiply", *epilogue.multiply);
     Check(epilogue.multiply->rows() == out.rows() && epilogue.multiply->cols() == out.cols(),
-          "matmul: multiply {} must match out {}", epilogue.multiply->Describe(), out.Describe());
+          "matmul: multiply {} must match out {}", *epilogue.multiply, out);
   }
 }
 
@@ -76,7 +76,7 @@ void CheckSameShapeF32(const char* op, std::initializer_list<const Tensor*> tens
   for (const Tensor* t : tensors) {
     CheckF32(op, "operand", *t);
     Check(t->shape() == first->shape(), "{}: operand shapes differ: {} vs {}", op,
-          first->Describe(), t->Describe());
+          *first, *t);
   }
 }
 
@@ -85,7 +85,7 @@ void CheckRopeShapes(const Tensor& x, int head_dim, std::span<const int32_t> pos
   Check(head_dim > 0 && head_dim % 2 == 0, "rope: head_dim {} must be positive and even",
         head_dim);
   Check(x.cols() % head_dim == 0, "rope: row width of {} is not a multiple of head_dim {}",
-        x.Describe(), head_dim);
+        x, head_dim);
   Check(static_cast<int64_t>(positions.size()) == x.rows(),
         "rope: {} positions for {} rows", positions.size(), x.rows());
 }
@@ -98,24 +98,24 @@ void CheckAttentionShapes(const Tensor& q, std::span<const AttentionSequence> se
         "attention: {} query heads are not a multiple of {} kv heads", p.num_heads,
         p.num_kv_heads);
   Check(q.cols() == static_cast<int64_t>(p.num_heads) * p.head_dim,
-        "attention: q {} is not [T, {} heads x {}]", q.Describe(), p.num_heads, p.head_dim);
-  Check(out.shape() == q.shape(), "attention: out {} must match q {}", out.Describe(),
-        q.Describe());
+        "attention: q {} is not [T, {} heads x {}]", q, p.num_heads, p.head_dim);
+  Check(out.shape() == q.shape(), "attention: out {} must match q {}", out,
+        q);
   const int64_t kv_width = static_cast<int64_t>(p.num_kv_heads) * p.head_dim;
   auto check_kv = [&](const Tensor& keys, const Tensor& values, int64_t rows) {
     CheckF32("attention", "keys", keys);
     CheckF32("attention", "values", values);
     Check(keys.shape() == values.shape(), "attention: keys {} and values {} differ",
-          keys.Describe(), values.Describe());
+          keys, values);
     Check(keys.cols() == kv_width, "attention: keys {} are not [capacity, {} kv heads x {}]",
-          keys.Describe(), p.num_kv_heads, p.head_dim);
+          keys, p.num_kv_heads, p.head_dim);
     Check(rows <= keys.rows(), "attention: positions up to {} exceed the cache capacity {}",
           rows, keys.rows());
   };
   for (const AttentionSequence& s : sequences) {
     Check(s.query_row >= 0 && s.query_count >= 0 && s.query_row + s.query_count <= q.rows(),
           "attention: query rows [{}, {}) outside q {}", s.query_row,
-          s.query_row + s.query_count, q.Describe());
+          s.query_row + s.query_count, q);
     Check(s.own_first_position >= 0 && s.own_first_position <= s.start_position,
           "attention: own rows start at position {}, after the first new token {}",
           s.own_first_position, s.start_position);
@@ -137,12 +137,12 @@ void CheckAttentionShapes(const Tensor& q, std::span<const AttentionSequence> se
 void CheckCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                    int64_t count) {
   Check(src.dtype() == dst.dtype() && src.cols() == dst.cols(),
-        "copy_rows: source {} and destination {} differ in dtype or width", src.Describe(),
-        dst.Describe());
+        "copy_rows: source {} and destination {} differ in dtype or width", src,
+        dst);
   Check(count >= 0 && src_row >= 0 && src_row + count <= src.rows() && dst_row >= 0 &&
             dst_row + count <= dst.rows(),
         "copy_rows: rows [{}, {}) of {} -> [{}, {}) of {} out of range", src_row,
-        src_row + count, src.Describe(), dst_row, dst_row + count, dst.Describe());
+        src_row + count, src, dst_row, dst_row + count, dst);
 }
 
 }  // namespace gemmeter

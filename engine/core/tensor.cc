@@ -31,19 +31,19 @@ Tensor::Tensor(std::shared_ptr<TensorStorage> storage, size_t byte_offset, Shape
 int64_t Tensor::dim(int axis) const {
   const int r = rank();
   const int a = axis < 0 ? axis + r : axis;
-  Check(a >= 0 && a < r, "axis {} out of range for tensor {}", axis, Describe());
+  Check(a >= 0 && a < r, "axis {} out of range for tensor {}", axis, *this);
   return shape_[a];
 }
 
 Tensor Tensor::Reshaped(Shape shape) const {
-  Check(NumElements(shape) == numel(), "cannot reshape {} to {}", Describe(),
+  Check(NumElements(shape) == numel(), "cannot reshape {} to {}", *this,
         ShapeToString(shape));
   return Tensor(storage_, byte_offset_, std::move(shape), dtype_, backend_);
 }
 
 Tensor Tensor::Rows(int64_t begin, int64_t count) const {
   Check(rank() >= 1 && begin >= 0 && count >= 0 && begin + count <= shape_[0],
-        "rows [{}, {}) out of range for tensor {}", begin, begin + count, Describe());
+        "rows [{}, {}) out of range for tensor {}", begin, begin + count, *this);
   Shape shape = shape_;
   shape[0] = count;
   const size_t row_bytes = shape_[0] == 0 ? 0 : bytes() / static_cast<size_t>(shape_[0]);

@@ -5,6 +5,8 @@
 // Copies share storage, like a handle; Reshaped() and Rows() make views of the same bytes.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -66,3 +68,14 @@ class Tensor {
 };
 
 }  // namespace gemmeter
+
+// Formats a Tensor as Describe() does. Check(cond, "...{}...", tensor) formats only when the
+// check fails, so passing tensors (not Describe() strings) keeps passing checks free: the
+// hot path checks every op of every decoded token.
+template <>
+struct fmt::formatter<gemmeter::Tensor> : fmt::formatter<std::string> {
+  template <typename FormatContext>
+  auto format(const gemmeter::Tensor& t, FormatContext& ctx) const {
+    return fmt::formatter<std::string>::format(t.Describe(), ctx);
+  }
+};
