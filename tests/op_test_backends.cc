@@ -21,7 +21,7 @@ float GeluTanhF(float x) {
 
 }  // namespace
 
-void FloatBackend::RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
+void FloatBackend::DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
   const int64_t cols = x.cols();
   for (int64_t r = 0; r < x.rows(); ++r) {
     const float* xr = F32(x) + r * cols;
@@ -33,8 +33,8 @@ void FloatBackend::RmsNorm(const Tensor& x, const Tensor& gain, float eps, const
   }
 }
 
-void FloatBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
-                          const MatMulEpilogue& epilogue) {
+void FloatBackend::DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                            const MatMulEpilogue& epilogue) {
   const int64_t M = x.rows(), K = x.cols(), N = weight.dim(0);
   const bool bf16 = weight.dtype() == DType::kBF16;
   std::vector<float> w(static_cast<size_t>(N * K));
@@ -55,21 +55,21 @@ void FloatBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& o
   }
 }
 
-void FloatBackend::GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
+void FloatBackend::DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
   for (int64_t i = 0; i < gate.numel(); ++i) {
     MutableF32(out)[i] = GeluTanhF(F32(gate)[i]) * F32(up)[i];
   }
 }
 
-void FloatBackend::Softcap(const Tensor& x, float cap) {
+void FloatBackend::DoSoftcap(const Tensor& x, float cap) {
   for (int64_t i = 0; i < x.numel(); ++i) {
     float& v = MutableF32(x)[i];
     v = cap * std::tanh(v / cap);
   }
 }
 
-void FloatBackend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
-                        float theta, float scaling_factor) {
+void FloatBackend::DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
+                          float theta, float scaling_factor) {
   const int64_t half = head_dim / 2, heads = x.cols() / head_dim;
   std::vector<float> inv_freq(static_cast<size_t>(half));
   for (int64_t i = 0; i < half; ++i) {
@@ -90,8 +90,8 @@ void FloatBackend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> 
   }
 }
 
-void FloatBackend::Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
-                             const AttentionParams& p, const Tensor& out) {
+void FloatBackend::DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                               const AttentionParams& p, const Tensor& out) {
   const int64_t Dh = p.head_dim, width = q.cols(), kv_width = int64_t{p.num_kv_heads} * Dh;
   const int64_t group = p.num_heads / p.num_kv_heads;
   std::vector<float> scores, acc(static_cast<size_t>(Dh));
@@ -133,9 +133,9 @@ void FloatBackend::Attention(const Tensor& q, std::span<const AttentionSequence>
   }
 }
 
-void FloatBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                                    std::span<const int32_t> targets,
-                                    std::span<float> log_probs, std::span<int32_t> argmax) {
+void FloatBackend::DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                      std::span<const int32_t> targets,
+                                      std::span<float> log_probs, std::span<int32_t> argmax) {
   const int64_t V = logits.cols();
   for (int64_t r = 0; r < logits.rows(); ++r) {
     const float* row = F32(logits) + r * V;

@@ -26,37 +26,37 @@ class WrappedBackend : public Backend {
     inner_.Upload(dst, host, host_dtype);
   }
   void Download(const Tensor& src, float* host) override { inner_.Download(src, host); }
-  void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
-                 const Tensor& out) override {
+  void DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                   const Tensor& out) override {
     inner_.Embedding(table, tokens, scale, out);
   }
-  void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override {
+  void DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override {
     inner_.RmsNorm(x, gain, eps, out);
   }
-  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
-              const MatMulEpilogue& epilogue) override {
+  void DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                const MatMulEpilogue& epilogue) override {
     inner_.MatMul(x, weight, out, epilogue);
   }
-  void Add(const Tensor& a, const Tensor& b, const Tensor& out) override { inner_.Add(a, b, out); }
-  void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override {
+  void DoAdd(const Tensor& a, const Tensor& b, const Tensor& out) override { inner_.Add(a, b, out); }
+  void DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override {
     inner_.GeGlu(gate, up, out);
   }
-  void Softcap(const Tensor& x, float cap) override { inner_.Softcap(x, cap); }
-  void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
-            float scaling_factor) override {
+  void DoSoftcap(const Tensor& x, float cap) override { inner_.Softcap(x, cap); }
+  void DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
+              float scaling_factor) override {
     inner_.Rope(x, head_dim, positions, theta, scaling_factor);
   }
-  void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
-                 const AttentionParams& params, const Tensor& out) override {
+  void DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                   const AttentionParams& params, const Tensor& out) override {
     inner_.Attention(q, sequences, params, out);
   }
-  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                        std::span<const int32_t> targets, std::span<float> log_probs,
-                        std::span<int32_t> argmax) override {
+  void DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                          std::span<const int32_t> targets, std::span<float> log_probs,
+                          std::span<int32_t> argmax) override {
     inner_.LogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
   }
-  void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
-                int64_t count) override {
+  void DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                  int64_t count) override {
     inner_.CopyRows(src, src_row, dst, dst_row, count);
   }
 
@@ -77,18 +77,18 @@ class FloatBackend : public WrappedBackend {
       : WrappedBackend(round_bf16_activations ? "float32+bf16-activations" : "float32"),
         round_bf16_activations_(round_bf16_activations) {}
 
-  void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override;
-  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
-              const MatMulEpilogue& epilogue) override;
-  void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
-  void Softcap(const Tensor& x, float cap) override;
-  void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
-            float scaling_factor) override;
-  void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
-                 const AttentionParams& params, const Tensor& out) override;
-  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                        std::span<const int32_t> targets, std::span<float> log_probs,
-                        std::span<int32_t> argmax) override;
+  void DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override;
+  void DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                const MatMulEpilogue& epilogue) override;
+  void DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void DoSoftcap(const Tensor& x, float cap) override;
+  void DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
+              float scaling_factor) override;
+  void DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                   const AttentionParams& params, const Tensor& out) override;
+  void DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                          std::span<const int32_t> targets, std::span<float> log_probs,
+                          std::span<int32_t> argmax) override;
 
  private:
   bool round_bf16_activations_;

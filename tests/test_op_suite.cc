@@ -85,8 +85,8 @@ float* Data(const Tensor& t) { return static_cast<float*>(t.data()); }
 class ScaledMatMul : public WrappedBackend {
  public:
   ScaledMatMul() : WrappedBackend("scaled-matmul") {}
-  void MatMul(const Tensor& x, const Tensor& w, const Tensor& out,
-              const MatMulEpilogue& e) override {
+  void DoMatMul(const Tensor& x, const Tensor& w, const Tensor& out,
+                const MatMulEpilogue& e) override {
     inner_.MatMul(x, w, out, e);
     for (int64_t i = 0; i < out.numel(); ++i) Data(out)[i] *= 1.0f + 1e-4f;
   }
@@ -96,7 +96,7 @@ class ScaledMatMul : public WrappedBackend {
 class OverrunAdd : public WrappedBackend {
  public:
   OverrunAdd() : WrappedBackend("overrun-add") {}
-  void Add(const Tensor& a, const Tensor& b, const Tensor& out) override {
+  void DoAdd(const Tensor& a, const Tensor& b, const Tensor& out) override {
     inner_.Add(a, b, out);
     Data(out)[out.numel()] = 0.0f;
   }
@@ -106,7 +106,7 @@ class OverrunAdd : public WrappedBackend {
 class UnderrunRope : public WrappedBackend {
  public:
   UnderrunRope() : WrappedBackend("underrun-rope") {}
-  void Rope(const Tensor& x, int d, std::span<const int32_t> pos, float theta, float s) override {
+  void DoRope(const Tensor& x, int d, std::span<const int32_t> pos, float theta, float s) override {
     inner_.Rope(x, d, pos, theta, s);
     Data(x)[-1] = 1.0f;
   }
@@ -116,7 +116,7 @@ class UnderrunRope : public WrappedBackend {
 class ShortGeGlu : public WrappedBackend {
  public:
   ShortGeGlu() : WrappedBackend("short-geglu") {}
-  void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override {
+  void DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override {
     const int64_t n = gate.numel();
     inner_.GeGlu(gate.Reshaped({n}).Rows(0, n - 1), up.Reshaped({n}).Rows(0, n - 1),
                  out.Reshaped({n}).Rows(0, n - 1));
@@ -127,7 +127,7 @@ class ShortGeGlu : public WrappedBackend {
 class ClobberingRmsNorm : public WrappedBackend {
  public:
   ClobberingRmsNorm() : WrappedBackend("clobbering-rms-norm") {}
-  void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override {
+  void DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override {
     inner_.RmsNorm(x, gain, eps, x);
     if (out.data() != x.data())
       inner_.CopyRows(x.Reshaped({x.rows(), x.cols()}), 0, out.Reshaped({x.rows(), x.cols()}), 0,
@@ -139,8 +139,8 @@ class ClobberingRmsNorm : public WrappedBackend {
 class WindowlessAttention : public WrappedBackend {
  public:
   WindowlessAttention() : WrappedBackend("windowless-attention") {}
-  void Attention(const Tensor& q, std::span<const AttentionSequence> seqs,
-                 const AttentionParams& params, const Tensor& out) override {
+  void DoAttention(const Tensor& q, std::span<const AttentionSequence> seqs,
+                   const AttentionParams& params, const Tensor& out) override {
     AttentionParams p = params;
     p.window = 0;
     inner_.Attention(q, seqs, p, out);
@@ -151,9 +151,9 @@ class WindowlessAttention : public WrappedBackend {
 class SloppyLogSoftmax : public WrappedBackend {
  public:
   explicit SloppyLogSoftmax(float offset) : WrappedBackend("sloppy-log-softmax"), offset_(offset) {}
-  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                        std::span<const int32_t> targets, std::span<float> log_probs,
-                        std::span<int32_t> argmax) override {
+  void DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                          std::span<const int32_t> targets, std::span<float> log_probs,
+                          std::span<int32_t> argmax) override {
     inner_.LogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
     for (float& lp : log_probs) lp += offset_;
     for (size_t r = 0; r < argmax.size(); ++r) {
@@ -175,7 +175,7 @@ class PartialBackend : public WrappedBackend {
   bool Supports(Op op, DType dtype) const override {
     return dtype != DType::kBF16 && inner_.Supports(op, dtype);
   }
-  void CopyRows(const Tensor&, int64_t, const Tensor&, int64_t, int64_t) override {
+  void DoCopyRows(const Tensor&, int64_t, const Tensor&, int64_t, int64_t) override {
     Fail("copy_rows is not implemented");
   }
 };

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "engine/backend/op_checks.h"
 #include "engine/backend/reference/reference_backend.h"
 #include "engine/build_config.h"
 #if GEMMETER_HAVE_ONEDNN
@@ -25,6 +26,64 @@ std::string_view OpName(Op op) {
     case Op::kLogSoftmaxGather: return "log_softmax_gather";
   }
   return "?";
+}
+
+void Backend::Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                        const Tensor& out) {
+  CheckEmbeddingShapes(table, tokens, out);
+  DoEmbedding(table, tokens, scale, out);
+}
+
+void Backend::RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
+  CheckRmsNormShapes(x, gain, out);
+  DoRmsNorm(x, gain, eps, out);
+}
+
+void Backend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                     const MatMulEpilogue& epilogue) {
+  CheckMatMulShapes(x, weight, out, epilogue);
+  if (x.rows() == 0) return;
+  DoMatMul(x, weight, out, epilogue);
+}
+
+void Backend::Add(const Tensor& a, const Tensor& b, const Tensor& out) {
+  CheckSameShapeF32("add", {&a, &b, &out});
+  DoAdd(a, b, out);
+}
+
+void Backend::GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
+  CheckSameShapeF32("geglu", {&gate, &up, &out});
+  DoGeGlu(gate, up, out);
+}
+
+void Backend::Softcap(const Tensor& x, float cap) {
+  CheckSameShapeF32("softcap", {&x});
+  DoSoftcap(x, cap);
+}
+
+void Backend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
+                   float scaling_factor) {
+  CheckRopeShapes(x, head_dim, positions);
+  DoRope(x, head_dim, positions, theta, scaling_factor);
+}
+
+void Backend::Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                        const AttentionParams& params, const Tensor& out) {
+  CheckAttentionShapes(q, sequences, params, out);
+  DoAttention(q, sequences, params, out);
+}
+
+void Backend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                               std::span<const int32_t> targets, std::span<float> log_probs,
+                               std::span<int32_t> argmax) {
+  CheckLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
+  DoLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
+}
+
+void Backend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                       int64_t count) {
+  CheckCopyRows(src, src_row, dst, dst_row, count);
+  DoCopyRows(src, src_row, dst, dst_row, count);
 }
 
 std::span<const std::string_view> AvailableBackends() {

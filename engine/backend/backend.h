@@ -101,41 +101,64 @@ class Backend {
   virtual void Download(const Tensor& src, float* host) = 0;
 
   // ---- ops (shapes: T = rows, D = hidden, V = vocab)
+  // Each op checks its operands' shapes and dtypes once, here in the base class, and then
+  // calls the backend's protected Do<Op>; a backend implements arithmetic only. Check
+  // messages are formatted only when a check fails.
   // out[T, D] = table[tokens[t], :] * scale. table [V, D] (f32 or bf16).
-  virtual void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
-                         const Tensor& out) = 0;
+  void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                 const Tensor& out);
   // out[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * gain, gain [cols] (f32). `out` may
   // alias `x` (in-place normalization).
   // Gemma's (1 + w) is folded into `gain` when weights are loaded.
-  virtual void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) = 0;
+  void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out);
   // out[M, N] = epilogue(x[M, K] * weight[N, K]^T).
-  virtual void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
-                      const MatMulEpilogue& epilogue) = 0;
+  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+              const MatMulEpilogue& epilogue);
   // out = a + b, same shapes. `out` may alias `a`.
-  virtual void Add(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  void Add(const Tensor& a, const Tensor& b, const Tensor& out);
   // out = gelu_tanh(gate) * up, same shapes.
-  virtual void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
+  void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out);
   // x = cap * tanh(x / cap), in place.
-  virtual void Softcap(const Tensor& x, float cap) = 0;
+  void Softcap(const Tensor& x, float cap);
   // x [T, heads * head_dim], rotated in place; token t has position positions[t].
   // inv_freq[i] = theta^(-2i / head_dim) / scaling_factor.
-  virtual void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
-                    float theta, float scaling_factor) = 0;
+  void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
+            float scaling_factor);
   // q [T, H * Dh] -> out [T, H * Dh], one entry per sequence of the batch.
-  virtual void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
-                         const AttentionParams& params, const Tensor& out) = 0;
+  void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                 const AttentionParams& params, const Tensor& out);
   // Row r of logits [R, V] has the targets targets[offsets[r] .. offsets[r + 1]) (offsets:
   // R + 1 ascending entries from 0 to targets.size(); a row may have none, or several: one
   // position scores all of MMLU's answer letters). For each target i of row r:
   // log_probs[i] = row[targets[i]] - log(sum_j exp(row[j])) (with max subtraction), and
   // argmax[r] = the index of the row's largest logit (lowest on ties). Results go to host
   // memory. Scoring needs only these, not the full logits.
-  virtual void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                                std::span<const int32_t> targets, std::span<float> log_probs,
-                                std::span<int32_t> argmax) = 0;
+  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                        std::span<const int32_t> targets, std::span<float> log_probs,
+                        std::span<int32_t> argmax);
   // dst rows [dst_row, dst_row + count) = src rows [src_row, src_row + count).
-  virtual void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
-                        int64_t count) = 0;
+  void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                int64_t count);
+
+ protected:
+  // Implementations of the ops above; their arguments have passed the checks.
+  virtual void DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                           const Tensor& out) = 0;
+  virtual void DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) = 0;
+  virtual void DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                        const MatMulEpilogue& epilogue) = 0;
+  virtual void DoAdd(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  virtual void DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
+  virtual void DoSoftcap(const Tensor& x, float cap) = 0;
+  virtual void DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
+                      float theta, float scaling_factor) = 0;
+  virtual void DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                           const AttentionParams& params, const Tensor& out) = 0;
+  virtual void DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                  std::span<const int32_t> targets, std::span<float> log_probs,
+                                  std::span<int32_t> argmax) = 0;
+  virtual void DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst,
+                          int64_t dst_row, int64_t count) = 0;
 };
 
 // Names of the backends compiled into this build, default first.

@@ -5,7 +5,6 @@
 
 #include "engine/backend/host_memory.h"
 #include "engine/backend/onednn/cpu_kernels.h"
-#include "engine/backend/op_checks.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 
@@ -50,50 +49,41 @@ void OnednnBackend::Upload(const Tensor& dst, const void* host, DType host_dtype
 
 void OnednnBackend::Download(const Tensor& src, float* host) { DownloadFromHost(src, host); }
 
-void OnednnBackend::Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
-                              const Tensor& out) {
-  CheckEmbeddingShapes(table, tokens, out);
+void OnednnBackend::DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                                const Tensor& out) {
   cpu::Embedding(table.data(), table.dtype() == DType::kBF16, table.cols(), tokens.data(),
                  static_cast<int64_t>(tokens.size()), scale, MutableF32(out));
 }
 
-void OnednnBackend::RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
-  CheckRmsNormShapes(x, gain, out);
+void OnednnBackend::DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
   cpu::RmsNorm(F32(x), F32(gain), MutableF32(out), x.rows(), x.cols(), eps);
 }
 
-void OnednnBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
-                           const MatMulEpilogue& epilogue) {
-  CheckMatMulShapes(x, weight, out, epilogue);
-  if (x.rows() == 0) return;
+void OnednnBackend::DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                             const MatMulEpilogue& epilogue) {
   matmul_->Run(x, weight, out, epilogue);
 }
 
-void OnednnBackend::Add(const Tensor& a, const Tensor& b, const Tensor& out) {
-  CheckSameShapeF32("add", {&a, &b, &out});
+void OnednnBackend::DoAdd(const Tensor& a, const Tensor& b, const Tensor& out) {
   cpu::Add(F32(a), F32(b), MutableF32(out), a.numel());
 }
 
-void OnednnBackend::GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
-  CheckSameShapeF32("geglu", {&gate, &up, &out});
+void OnednnBackend::DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
   cpu::GeGlu(F32(gate), F32(up), MutableF32(out), gate.numel());
 }
 
-void OnednnBackend::Softcap(const Tensor& x, float cap) {
-  CheckSameShapeF32("softcap", {&x});
+void OnednnBackend::DoSoftcap(const Tensor& x, float cap) {
   cpu::Softcap(MutableF32(x), x.numel(), cap);
 }
 
-void OnednnBackend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
-                         float theta, float scaling_factor) {
-  CheckRopeShapes(x, head_dim, positions);
+void OnednnBackend::DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
+                           float theta, float scaling_factor) {
   cpu::Rope(MutableF32(x), x.rows(), x.cols() / head_dim, head_dim, positions.data(), theta,
             scaling_factor);
 }
 
-void OnednnBackend::Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
-                              const AttentionParams& params, const Tensor& out) {
-  CheckAttentionShapes(q, sequences, params, out);
+void OnednnBackend::DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                                const AttentionParams& params, const Tensor& out) {
   const int64_t width = q.cols();
   std::vector<cpu::AttentionWork> work;
   work.reserve(sequences.size());
@@ -104,16 +94,15 @@ void OnednnBackend::Attention(const Tensor& q, std::span<const AttentionSequence
   cpu::Attention(work, params);
 }
 
-void OnednnBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                                     std::span<const int32_t> targets,
-                                     std::span<float> log_probs, std::span<int32_t> argmax) {
-  CheckLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
+void OnednnBackend::DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                       std::span<const int32_t> targets,
+                                       std::span<float> log_probs, std::span<int32_t> argmax) {
   cpu::LogSoftmaxGather(F32(logits), logits.rows(), logits.cols(), offsets.data(), targets.data(),
                         log_probs.data(), argmax.data());
 }
 
-void OnednnBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
-                  int64_t count) {
+void OnednnBackend::DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                    int64_t count) {
   CopyHostRows(src, src_row, dst, dst_row, count);
 }
 

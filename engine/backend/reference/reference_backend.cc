@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "engine/backend/host_memory.h"
-#include "engine/backend/op_checks.h"
 #include "engine/backend/reference/reference_ops.h"
 #include "engine/core/error.h"
 
@@ -37,9 +36,8 @@ void ReferenceBackend::Upload(const Tensor& dst, const void* host, DType host_dt
 
 void ReferenceBackend::Download(const Tensor& src, float* host) { DownloadFromHost(src, host); }
 
-void ReferenceBackend::Embedding(const Tensor& table, std::span<const int32_t> tokens,
-                                 float scale, const Tensor& out) {
-  CheckEmbeddingShapes(table, tokens, out);
+void ReferenceBackend::DoEmbedding(const Tensor& table, std::span<const int32_t> tokens,
+                                   float scale, const Tensor& out) {
   const int64_t D = table.cols();
   std::vector<float> row(static_cast<size_t>(D));
   const size_t row_bytes = static_cast<size_t>(D) * DTypeSize(table.dtype());
@@ -51,15 +49,13 @@ void ReferenceBackend::Embedding(const Tensor& table, std::span<const int32_t> t
   }
 }
 
-void ReferenceBackend::RmsNorm(const Tensor& x, const Tensor& gain, float eps,
-                               const Tensor& out) {
-  CheckRmsNormShapes(x, gain, out);
+void ReferenceBackend::DoRmsNorm(const Tensor& x, const Tensor& gain, float eps,
+                                 const Tensor& out) {
   ref::RmsNorm(F32(x), F32(gain), MutableF32(out), x.rows(), x.cols(), eps);
 }
 
-void ReferenceBackend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
-                              const MatMulEpilogue& epilogue) {
-  CheckMatMulShapes(x, weight, out, epilogue);
+void ReferenceBackend::DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                                const MatMulEpilogue& epilogue) {
   const int64_t M = x.rows(), K = x.cols(), N = weight.dim(0);
   const bool plain = !epilogue.gelu_tanh && epilogue.multiply == nullptr && !epilogue.accumulate;
   std::vector<float> product;
@@ -84,34 +80,29 @@ void ReferenceBackend::MatMul(const Tensor& x, const Tensor& weight, const Tenso
   }
 }
 
-void ReferenceBackend::Add(const Tensor& a, const Tensor& b, const Tensor& out) {
-  CheckSameShapeF32("add", {&a, &b, &out});
+void ReferenceBackend::DoAdd(const Tensor& a, const Tensor& b, const Tensor& out) {
   const float* pa = F32(a);
   const float* pb = F32(b);
   float* po = MutableF32(out);
   for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = pa[i] + pb[i];
 }
 
-void ReferenceBackend::GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
-  CheckSameShapeF32("geglu", {&gate, &up, &out});
+void ReferenceBackend::DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
   ref::GeGlu(F32(gate), F32(up), MutableF32(out), gate.numel());
 }
 
-void ReferenceBackend::Softcap(const Tensor& x, float cap) {
-  CheckSameShapeF32("softcap", {&x});
+void ReferenceBackend::DoSoftcap(const Tensor& x, float cap) {
   ref::Softcap(MutableF32(x), x.numel(), cap);
 }
 
-void ReferenceBackend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
-                            float theta, float scaling_factor) {
-  CheckRopeShapes(x, head_dim, positions);
+void ReferenceBackend::DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
+                              float theta, float scaling_factor) {
   ref::Rope(MutableF32(x), x.rows(), x.cols() / head_dim, head_dim, positions.data(), theta,
             scaling_factor);
 }
 
-void ReferenceBackend::Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
-                                 const AttentionParams& params, const Tensor& out) {
-  CheckAttentionShapes(q, sequences, params, out);
+void ReferenceBackend::DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                                   const AttentionParams& params, const Tensor& out) {
   const int64_t width = q.cols();
   for (const AttentionSequence& s : sequences) {
     ref::Attention(F32(q) + s.query_row * width, s.query_count, s.start_position,
@@ -119,10 +110,9 @@ void ReferenceBackend::Attention(const Tensor& q, std::span<const AttentionSeque
   }
 }
 
-void ReferenceBackend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                                        std::span<const int32_t> targets,
-                                        std::span<float> log_probs, std::span<int32_t> argmax) {
-  CheckLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
+void ReferenceBackend::DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                                          std::span<const int32_t> targets,
+                                          std::span<float> log_probs, std::span<int32_t> argmax) {
   const int64_t V = logits.cols();
   for (int64_t r = 0; r < logits.rows(); ++r) {
     ref::LogSoftmaxGather(F32(logits) + r * V, V, targets.data() + offsets[r],
@@ -130,8 +120,8 @@ void ReferenceBackend::LogSoftmaxGather(const Tensor& logits, std::span<const in
   }
 }
 
-void ReferenceBackend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
-                  int64_t count) {
+void ReferenceBackend::DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                    int64_t count) {
   CopyHostRows(src, src_row, dst, dst_row, count);
 }
 

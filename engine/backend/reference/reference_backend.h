@@ -14,23 +14,24 @@ class ReferenceBackend final : public Backend {
   void Upload(const Tensor& dst, const void* host, DType host_dtype) override;
   void Download(const Tensor& src, float* host) override;
 
-  void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
-                 const Tensor& out) override;
-  void RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override;
-  void MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
-              const MatMulEpilogue& epilogue) override;
-  void Add(const Tensor& a, const Tensor& b, const Tensor& out) override;
-  void GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
-  void Softcap(const Tensor& x, float cap) override;
-  void Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
-            float scaling_factor) override;
-  void Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
-                 const AttentionParams& params, const Tensor& out) override;
-  void LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
-                        std::span<const int32_t> targets,
-                        std::span<float> log_probs, std::span<int32_t> argmax) override;
-  void CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
-                int64_t count) override;
+ protected:
+  void DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
+                   const Tensor& out) override;
+  void DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) override;
+  void DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
+                const MatMulEpilogue& epilogue) override;
+  void DoAdd(const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void DoSoftcap(const Tensor& x, float cap) override;
+  void DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
+              float scaling_factor) override;
+  void DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
+                   const AttentionParams& params, const Tensor& out) override;
+  void DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
+                          std::span<const int32_t> targets,
+                          std::span<float> log_probs, std::span<int32_t> argmax) override;
+  void DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
+                  int64_t count) override;
 };
 
 }  // namespace gemmeter
