@@ -57,10 +57,12 @@ struct Work {
 // Runs the timed loop of `state`, calling fn() once per iteration, and returns its wall
 // time: the span the library's real-time timer measures, which ReportWork needs because
 // the library does not expose its own.
+// The backend's queued work is waited for (Synchronize) before the clock stops.
 template <typename Fn>
-double TimedLoop(benchmark::State& state, Fn&& fn) {
+double TimedLoop(benchmark::State& state, Backend& backend, Fn&& fn) {
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) fn();
+  backend.Synchronize();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

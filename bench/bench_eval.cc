@@ -78,7 +78,7 @@ void BM_Eval(benchmark::State& state, const std::string& backend, const evals::T
     EvalModel& m = SharedEvalModel(backend);
     const std::vector<ScoringGroup> groups = TaskGroups(*task, *m.tokenizer, docs);
     ScoringStats stats;
-    const double seconds = TimedLoop(state, [&] {
+    const double seconds = TimedLoop(state, m.model->backend(), [&] {
       stats = ScoreGroups(*m.model, groups, {}, [](size_t, std::vector<GroupScore>) {});
     });
     const double flops = evals::TaskFlops(m.model->config(), stats);

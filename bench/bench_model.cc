@@ -108,7 +108,7 @@ void BM_Prefill(benchmark::State& state, const std::string& backend, DType dtype
       benchmark::DoNotOptimize(model.ForwardToHost({&input, 1}, LogitsFor::kLastPosition));
     };
     run();  // warm-up
-    const double seconds = TimedLoop(state, run);
+    const double seconds = TimedLoop(state, model.backend(), run);
     ReportModelWork(state, model, dtype, 0, T, seconds);
   });
 }
@@ -126,7 +126,7 @@ void BM_Decode(benchmark::State& state, const std::string& backend, DType dtype,
       cache.Truncate(ctx);
     };
     step();  // warm-up
-    const double seconds = TimedLoop(state, step);
+    const double seconds = TimedLoop(state, model.backend(), step);
     ReportModelWork(state, model, dtype, ctx, 1, seconds);
   });
 }

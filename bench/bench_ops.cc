@@ -105,7 +105,7 @@ void BM_MatMul(benchmark::State& state, const std::string& backend_name, DType d
       epilogue.accumulate = true;
     }
     b.MatMul(x, w, out, epilogue);  // warm-up: lazy primitive creation, first touch
-    const double seconds = TimedLoop(state, [&] { b.MatMul(x, w, out, epilogue); });
+    const double seconds = TimedLoop(state, b, [&] { b.MatMul(x, w, out, epilogue); });
 
     const double activations = static_cast<double>(T * site.K + T * site.N) +
                                (site.epilogue == Epilogue::kNone ? 0.0 : double(T * site.N));
@@ -147,7 +147,7 @@ void BM_RmsNorm(benchmark::State& state, const std::string& backend_name, int64_
     const Tensor gain = RandomTensor(b, {D}, DType::kF32, 2);
     const Tensor out = b.Allocate({T, D}, DType::kF32);
     b.RmsNorm(x, gain, eps, out);
-    const double seconds = TimedLoop(state, [&] { b.RmsNorm(x, gain, eps, out); });
+    const double seconds = TimedLoop(state, b, [&] { b.RmsNorm(x, gain, eps, out); });
     ReportWork(state, {.flops = 4.0 * T * D, .bytes = 4.0 * (2 * T * D + D)}, DType::kF32,
                seconds);
   });
@@ -167,7 +167,7 @@ void BM_Rope(benchmark::State& state, const std::string& backend_name, int64_t T
       b.Rope(x, c.head_dim, positions, layer.rope_theta, layer.rope_scaling_factor);
     };
     run();
-    const double seconds = TimedLoop(state, run);
+    const double seconds = TimedLoop(state, b, run);
     ReportWork(state, {.flops = 3.0 * T * W, .bytes = 4.0 * 2 * T * W}, DType::kF32, seconds);
   });
 }
@@ -179,7 +179,7 @@ void BM_GeGlu(benchmark::State& state, const std::string& backend_name, int64_t 
     const Tensor up = RandomTensor(b, {T, I}, DType::kF32, 2);
     const Tensor out = b.Allocate({T, I}, DType::kF32);
     b.GeGlu(gate, up, out);
-    const double seconds = TimedLoop(state, [&] { b.GeGlu(gate, up, out); });
+    const double seconds = TimedLoop(state, b, [&] { b.GeGlu(gate, up, out); });
     ReportWork(state, {.flops = 10.0 * T * I, .bytes = 4.0 * 3 * T * I}, DType::kF32, seconds);
   });
 }
@@ -198,7 +198,7 @@ void BM_LogSoftmaxGather(benchmark::State& state, const std::string& backend_nam
     std::vector<float> log_probs(static_cast<size_t>(T));
     std::vector<int32_t> argmax(static_cast<size_t>(T));
     b.LogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
-    const double seconds = TimedLoop(state, [&] {
+    const double seconds = TimedLoop(state, b, [&] {
       b.LogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
       benchmark::DoNotOptimize(log_probs.data());
     });
@@ -227,7 +227,7 @@ void BM_Attention(benchmark::State& state, const std::string& backend_name, cons
     const AttentionSequence sequence{0, a.count, a.start, keys, values, 0, {}};
     const AttentionParams params = LayerAttentionParams(c, a.window);
     b.Attention(q, {&sequence, 1}, params, out);
-    const double seconds = TimedLoop(state, [&] { b.Attention(q, {&sequence, 1}, params, out); });
+    const double seconds = TimedLoop(state, b, [&] { b.Attention(q, {&sequence, 1}, params, out); });
 
     // Query at position p sees keys max(0, p - window + 1) .. p.
     double pairs = 0;

@@ -11,7 +11,6 @@
 #include <random>
 
 #include "engine/backend/backend.h"
-#include "engine/core/parallel.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/generate.h"
 #include "engine/model/group_scoring.h"
@@ -104,21 +103,22 @@ TEST_CASE("shared-prefix scoring equals scoring each request alone", "[scoring]"
 }
 
 TEST_CASE("scores do not depend on batch size or thread count", "[scoring]") {
-  const int threads = ParallelThreads();
   for (std::string_view backend_name : AvailableBackends()) {
     DYNAMIC_SECTION(backend_name) {
-      auto backend = MakeBackend(backend_name);
-      auto model = LoadModel(test::TinyFixture("gemma3"), *backend);
-      const auto groups = RandomGroups(model->config().vocab_size);
-      const Scores base = ScoreAll(*model, groups, 4096);
-      for (int64_t batch : {1, 7, 64}) {
-        for (int t : {1, 2}) {
-          SetParallelThreads(t);
+      std::vector<ScoringGroup> groups;
+      Scores base;
+      for (int threads : {2, 1}) {
+        auto backend = MakeBackend(backend_name, {.threads = threads});
+        auto model = LoadModel(test::TinyFixture("gemma3"), *backend);
+        if (groups.empty()) {
+          groups = RandomGroups(model->config().vocab_size);
+          base = ScoreAll(*model, groups, 4096);
+        }
+        for (int64_t batch : {1, 7, 64, 4096}) {
           const Scores other = ScoreAll(*model, groups, batch);
-          SetParallelThreads(threads);
           for (size_t g = 0; g < groups.size(); ++g) {
             for (size_t c = 0; c < base[g].size(); ++c) {
-              INFO("batch " << batch << " threads " << t << " group " << g << " choice " << c);
+              INFO("batch " << batch << " threads " << threads << " group " << g << " choice " << c);
               CHECK(std::fabs(other[g][c].log_likelihood - base[g][c].log_likelihood) <= kTolerance);
               CHECK(other[g][c].greedy == base[g][c].greedy);
             }
@@ -146,6 +146,7 @@ TEST_CASE("bad groups are refused with the document named", "[scoring][errors]")
   groups[1].context = {2};
   groups[1].continuations = {{400}};  // vocabulary of 320
   CHECK_THROWS_WITH(ScoreGroups(*model, groups, {}, none), Catch::Contains("outside the vocabulary"));
+  CHECK_THROWS_WITH(MakeBackend("reference", {.threads = -1}), Catch::Contains("threads must be >= 0"));
 }
 
 }  // namespace

@@ -96,10 +96,11 @@ std::span<const std::string_view> AvailableBackends() {
   return kBackends;
 }
 
-std::unique_ptr<Backend> MakeBackend(std::string_view name) {
-  if (name == "reference") return std::make_unique<ReferenceBackend>();
+std::unique_ptr<Backend> MakeBackend(std::string_view name, const BackendOptions& options) {
+  Check(options.threads >= 0, "backend '{}': threads must be >= 0, got {}", name, options.threads);
+  if (name == "reference") return std::make_unique<ReferenceBackend>(options);
 #if GEMMETER_HAVE_ONEDNN
-  if (name == "onednn") return std::make_unique<OnednnBackend>();
+  if (name == "onednn") return std::make_unique<OnednnBackend>(options);
 #endif
   std::string known;
   for (std::string_view b : AvailableBackends()) known += (known.empty() ? "" : ", ") + std::string(b);

@@ -82,6 +82,12 @@ struct MatMulEpilogue {
   bool accumulate = false;
 };
 
+// Choices made when a backend is created.
+struct BackendOptions {
+  int threads = 0;  // worker threads of this backend's ops; 0: ParallelThreads() (--threads)
+  int device = 0;   // device index, for backends that run on a device (ignored on the CPU)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -97,8 +103,12 @@ class Backend {
   virtual Tensor Allocate(const Shape& shape, DType dtype) = 0;
   // Writes host data of `host_dtype` (f32, bf16 or f16) into `dst`, converting to dst's dtype.
   virtual void Upload(const Tensor& dst, const void* host, DType host_dtype) = 0;
-  // Reads `src` into host float32 (src may be f32 or bf16).
+  // Reads `src` into host float32 (src may be f32 or bf16), after the work queued before it.
   virtual void Download(const Tensor& src, float* host) = 0;
+  // Returns when every op issued so far has finished. Device backends queue work on a
+  // stream; host backends run each op to completion, so theirs returns at once. Benchmarks
+  // stop their clocks after it.
+  virtual void Synchronize() {}
 
   // ---- ops (shapes: T = rows, D = hidden, V = vocab)
   // Each op checks its operands' shapes and dtypes once, here in the base class, and then
@@ -164,6 +174,6 @@ class Backend {
 // Names of the backends compiled into this build, default first.
 std::span<const std::string_view> AvailableBackends();
 // Creates a backend by name; throws Error for an unknown or unavailable one.
-std::unique_ptr<Backend> MakeBackend(std::string_view name);
+std::unique_ptr<Backend> MakeBackend(std::string_view name, const BackendOptions& options = {});
 
 }  // namespace gemmeter

@@ -25,11 +25,12 @@ int ParallelThreads() {
 void SetParallelThreads(int threads) { g_threads.store(threads); }
 
 void ParallelFor(int64_t count, int64_t cost_per_item,
-                 const std::function<void(int64_t, int64_t)>& body) {
+                 const std::function<void(int64_t, int64_t)>& body, int max_threads) {
   if (count <= 0) return;
   const int64_t by_work = std::max<int64_t>(1, count * std::max<int64_t>(1, cost_per_item) /
                                                    kMinWorkPerThread);
-  const int64_t workers = std::min<int64_t>({ParallelThreads(), count, by_work});
+  const int64_t workers =
+      std::min<int64_t>({max_threads > 0 ? max_threads : ParallelThreads(), count, by_work});
   if (workers <= 1) {
     body(0, count);
     return;

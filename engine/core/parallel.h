@@ -14,9 +14,10 @@ namespace gemmeter {
 int ParallelThreads();
 void SetParallelThreads(int threads);
 
-// Calls body(begin, end) on disjoint chunks covering [0, count). Runs inline when
-// `count * cost_per_item` is too small to be worth starting threads.
+// Calls body(begin, end) on disjoint chunks covering [0, count), on at most `threads`
+// threads (0: ParallelThreads()). Runs inline when `count * cost_per_item` is too small to
+// be worth starting threads.
 void ParallelFor(int64_t count, int64_t cost_per_item,
-                 const std::function<void(int64_t begin, int64_t end)>& body);
+                 const std::function<void(int64_t begin, int64_t end)>& body, int threads = 0);
 
 }  // namespace gemmeter

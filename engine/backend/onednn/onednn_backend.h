@@ -14,7 +14,7 @@ namespace gemmeter {
 
 class OnednnBackend final : public Backend {
  public:
-  OnednnBackend();
+  explicit OnednnBackend(const BackendOptions& options = {});
   std::string_view name() const override { return "onednn"; }
   std::string Describe() const override;
   bool Supports(Op op, DType weight_dtype) const override;
@@ -43,6 +43,11 @@ class OnednnBackend final : public Backend {
                   int64_t count) override;
 
  private:
+  // oneDNN and our kernels share the OpenMP pool of the calling thread; every op sets its
+  // size to this backend's thread count first (a no-op when it already is).
+  void UseThreads() const;
+
+  int threads_;
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::unique_ptr<OnednnMatMul> matmul_;

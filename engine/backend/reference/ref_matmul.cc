@@ -10,7 +10,8 @@ inline float WeightValue(const float* w, int64_t i) { return w[i]; }
 inline float WeightValue(const uint16_t* w, int64_t i) { return BF16ToFloat(w[i]); }
 
 template <typename W>
-void MatMulImpl(const float* x, const W* w, float* y, int64_t M, int64_t N, int64_t K) {
+void MatMulImpl(const float* x, const W* w, float* y, int64_t M, int64_t N, int64_t K,
+                int threads) {
   // Parallel over output channels n: every y[m, n] is the same serial sum whatever the
   // thread count, so results are deterministic.
   ParallelFor(N, M * K, [&](int64_t n_begin, int64_t n_end) {
@@ -33,17 +34,19 @@ void MatMulImpl(const float* x, const W* w, float* y, int64_t M, int64_t N, int6
         y[m * N + n] = static_cast<float>((sum[0] + sum[1]) + (sum[2] + sum[3]));
       }
     }
-  });
+  }, threads);
 }
 
 }  // namespace
 
-void MatMul(const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K) {
-  MatMulImpl(x, w, y, M, N, K);
+void MatMul(const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K,
+            int threads) {
+  MatMulImpl(x, w, y, M, N, K, threads);
 }
 
-void MatMul(const float* x, const uint16_t* w_bf16, float* y, int64_t M, int64_t N, int64_t K) {
-  MatMulImpl(x, w_bf16, y, M, N, K);
+void MatMul(const float* x, const uint16_t* w_bf16, float* y, int64_t M, int64_t N, int64_t K,
+            int threads) {
+  MatMulImpl(x, w_bf16, y, M, N, K, threads);
 }
 
 }  // namespace gemmeter::ref

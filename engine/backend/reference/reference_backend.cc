@@ -65,9 +65,9 @@ void ReferenceBackend::DoMatMul(const Tensor& x, const Tensor& weight, const Ten
     y = product.data();
   }
   if (weight.dtype() == DType::kBF16) {
-    ref::MatMul(F32(x), static_cast<const uint16_t*>(weight.data()), y, M, N, K);
+    ref::MatMul(F32(x), static_cast<const uint16_t*>(weight.data()), y, M, N, K, threads_);
   } else {
-    ref::MatMul(F32(x), F32(weight), y, M, N, K);
+    ref::MatMul(F32(x), F32(weight), y, M, N, K, threads_);
   }
   if (plain) return;
   float* o = MutableF32(out);

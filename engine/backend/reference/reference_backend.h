@@ -7,6 +7,7 @@ namespace gemmeter {
 
 class ReferenceBackend final : public Backend {
  public:
+  explicit ReferenceBackend(const BackendOptions& options = {}) : threads_(options.threads) {}
   std::string_view name() const override { return "reference"; }
   bool Supports(Op op, DType weight_dtype) const override;
 
@@ -32,6 +33,9 @@ class ReferenceBackend final : public Backend {
                           std::span<float> log_probs, std::span<int32_t> argmax) override;
   void DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                   int64_t count) override;
+
+ private:
+  int threads_;  // for the matmul's ParallelFor (0: ParallelThreads())
 };
 
 }  // namespace gemmeter
