@@ -4,7 +4,7 @@
 #include <omp.h>
 
 #include "engine/backend/host_memory.h"
-#include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/cpu/cpu_kernels.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/cpu/cpu_kernels.h"
 #include "engine/core/error.h"
 
 namespace gemmeter {

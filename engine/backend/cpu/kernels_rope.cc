@@ -2,7 +2,7 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/backend/onednn/cpu_kernels.h"
+#include "engine/backend/cpu/cpu_kernels.h"
 #include "engine/backend/rope_frequencies.h"
 
 namespace gemmeter::cpu {

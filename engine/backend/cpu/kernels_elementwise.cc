@@ -4,8 +4,8 @@
 #include <cstring>
 #include <limits>
 
-#include "engine/backend/onednn/cpu_kernels.h"
-#include "engine/backend/onednn/fast_math.h"
+#include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/fast_math.h"
 #include "engine/core/dtype.h"
 
 #define GEMMETER_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))

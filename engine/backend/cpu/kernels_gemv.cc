@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/backend/onednn/cpu_kernels.h"
-#include "engine/backend/onednn/fast_math.h"
+#include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/fast_math.h"
 
 namespace gemmeter::cpu {
 

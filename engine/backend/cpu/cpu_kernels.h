@@ -1,5 +1,6 @@
-// Vectorized, multithreaded CPU kernels for the ops oneDNN 2.6 has no primitive for
-// (RMSNorm, RoPE, soft-capping, fused attention) and the small element-wise ones.
+// Vectorized, multithreaded CPU kernels any CPU backend can use: RMSNorm, RoPE,
+// soft-capping, tiled attention, GEMV for decode, and the small element-wise ops (the
+// onednn backend pairs them with oneDNN's matmuls).
 //
 // Written as plain loops that the compiler vectorizes (`omp simd` reductions, float
 // accumulation); each hot function is compiled for AVX-512, AVX2+FMA and a portable

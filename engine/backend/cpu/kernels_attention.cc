@@ -10,8 +10,8 @@
 #include <span>
 #include <vector>
 
-#include "engine/backend/onednn/cpu_kernels.h"
-#include "engine/backend/onednn/fast_math.h"
+#include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/fast_math.h"
 
 namespace gemmeter::cpu {
 namespace {
