@@ -184,6 +184,56 @@ void BM_GeGlu(benchmark::State& state, const std::string& backend_name, int64_t 
   });
 }
 
+void BM_Add(benchmark::State& state, const std::string& backend_name, int64_t T, int64_t D) {
+  Guarded(state, [&] {
+    Backend& b = SharedBackend(backend_name);
+    const Tensor a = RandomTensor(b, {T, D}, DType::kF32, 1);
+    const Tensor x = RandomTensor(b, {T, D}, DType::kF32, 2);
+    const Tensor out = b.Allocate({T, D}, DType::kF32);
+    b.Add(a, x, out);
+    const double seconds = TimedLoop(state, b, [&] { b.Add(a, x, out); });
+    ReportWork(state, {.flops = 1.0 * T * D, .bytes = 4.0 * 3 * T * D}, DType::kF32, seconds);
+  });
+}
+
+// Soft-capping of a logits row block, in place (the same buffer each time: the same work).
+void BM_Softcap(benchmark::State& state, const std::string& backend_name, int64_t T, int64_t V) {
+  Guarded(state, [&] {
+    Backend& b = SharedBackend(backend_name);
+    const Tensor x = RandomTensor(b, {T, V}, DType::kF32, 1, 30.0f);
+    b.Softcap(x, 30.0f);
+    const double seconds = TimedLoop(state, b, [&] { b.Softcap(x, 30.0f); });
+    ReportWork(state, {.flops = 10.0 * T * V, .bytes = 4.0 * 2 * T * V}, DType::kF32, seconds);
+  });
+}
+
+void BM_Embedding(benchmark::State& state, const std::string& backend_name, int64_t T,
+                  const ModelConfig& c) {
+  Guarded(state, [&] {
+    Backend& b = SharedBackend(backend_name);
+    const Tensor table = RandomTensor(b, {c.vocab_size, c.hidden_size}, DType::kF32, 1);
+    std::vector<int32_t> tokens(static_cast<size_t>(T));
+    for (int64_t t = 0; t < T; ++t) tokens[t] = static_cast<int32_t>((t * 7919) % c.vocab_size);
+    const Tensor out = b.Allocate({T, c.hidden_size}, DType::kF32);
+    b.Embedding(table, tokens, 1.0f, out);
+    const double seconds = TimedLoop(state, b, [&] { b.Embedding(table, tokens, 1.0f, out); });
+    ReportWork(state, {.flops = 1.0 * T * c.hidden_size, .bytes = 4.0 * 2 * T * c.hidden_size},
+               DType::kF32, seconds);
+  });
+}
+
+// T rows of keys or values appended to a KV cache (what every layer does per forward).
+void BM_CopyRows(benchmark::State& state, const std::string& backend_name, int64_t T,
+                 int64_t width) {
+  Guarded(state, [&] {
+    Backend& b = SharedBackend(backend_name);
+    const Tensor src = RandomTensor(b, {T, width}, DType::kF32, 1);
+    const Tensor dst = b.Allocate({2 * T, width}, DType::kF32);
+    const double seconds = TimedLoop(state, b, [&] { b.CopyRows(src, 0, dst, T, T); });
+    ReportWork(state, {.flops = 0, .bytes = 4.0 * 2 * T * width}, DType::kF32, seconds);
+  });
+}
+
 void BM_LogSoftmaxGather(benchmark::State& state, const std::string& backend_name, int64_t T,
                          int64_t V) {
   Guarded(state, [&] {
@@ -259,6 +309,43 @@ std::vector<AttentionCase> AttentionCases(const ModelConfig& c, bool slow) {
 
 // ---------------------------------------------------------------- registration
 
+// The ops that run once per token row, at T rows of the model's widths.
+template <typename Name>
+void RegisterRowOp(Op op, const std::string& backend, const ModelConfig& c, int64_t T,
+                   const Name& name) {
+  const std::string size = fmt::format("T={}", T);
+  switch (op) {
+    case Op::kEmbedding:
+      Register(name("embedding", "hidden", size),
+               [=](benchmark::State& state) { BM_Embedding(state, backend, T, c); });
+      break;
+    case Op::kRmsNorm:
+      Register(name("rms_norm", "hidden", size), [=](benchmark::State& state) {
+        BM_RmsNorm(state, backend, T, c.hidden_size, c.rms_norm_eps);
+      });
+      break;
+    case Op::kAdd:
+      Register(name("add", "hidden", size),
+               [=](benchmark::State& state) { BM_Add(state, backend, T, c.hidden_size); });
+      break;
+    case Op::kGeGlu:
+      Register(name("geglu", "ffn", size), [=](benchmark::State& state) {
+        BM_GeGlu(state, backend, T, c.intermediate_size);
+      });
+      break;
+    case Op::kRope:
+      Register(name("rope", "q", size),
+               [=](benchmark::State& state) { BM_Rope(state, backend, T, c); });
+      break;
+    case Op::kCopyRows:
+      Register(name("copy_rows", "kv", size),
+               [=](benchmark::State& state) { BM_CopyRows(state, backend, T, c.kv_width()); });
+      break;
+    default:
+      break;
+  }
+}
+
 void RegisterBlockOps(const std::string& backend, const ModelConfig& c) {
   const bool slow = IsSlowBackend(backend);
   const Backend& b = SharedBackend(backend);
@@ -267,37 +354,41 @@ void RegisterBlockOps(const std::string& backend, const ModelConfig& c) {
   auto name = [&](std::string_view op, std::string_view site, std::string_view size) {
     return fmt::format("{}/{}/f32/{}/{}/{}", op, backend, c.name, site, size);
   };
-  for (int64_t T : rows) {
-    const std::string size = fmt::format("T={}", T);
-    if (b.Supports(Op::kRmsNorm, DType::kF32)) {
-      Register(name("rms_norm", "hidden", size), [=](benchmark::State& state) {
-        BM_RmsNorm(state, backend, T, c.hidden_size, c.rms_norm_eps);
-      });
-    }
-    if (b.Supports(Op::kRope, DType::kF32)) {
-      Register(name("rope", "q", size),
-               [=](benchmark::State& state) { BM_Rope(state, backend, T, c); });
-    }
-    if (b.Supports(Op::kGeGlu, DType::kF32)) {
-      Register(name("geglu", "ffn", size), [=](benchmark::State& state) {
-        BM_GeGlu(state, backend, T, c.intermediate_size);
-      });
-    }
-  }
-  if (b.Supports(Op::kAttention, DType::kF32)) {
-    for (const AttentionCase& a : AttentionCases(c, slow)) {
-      const auto slash = a.name.find('/');
-      Register(name("attention", a.name.substr(0, slash), a.name.substr(slash + 1)),
-               [=](benchmark::State& state) { BM_Attention(state, backend, c, a); });
-    }
-  }
-  if (b.Supports(Op::kLogSoftmaxGather, DType::kF32)) {
-    // 128 rows: the chunk Model::ForwardScores reduces at once.
-    for (int64_t T : {1, 128}) {
-      Register(name("log_softmax_gather", "vocab", fmt::format("T={}", T)),
-               [=](benchmark::State& state) {
-                 BM_LogSoftmaxGather(state, backend, T, c.vocab_size);
-               });
+  // Every op of the table: a new op without a case here draws a -Wswitch warning.
+  for (const OpInfo& op : AllOps()) {
+    if (!b.Supports(op.op, DType::kF32)) continue;
+    switch (op.op) {
+      case Op::kMatMul:  // RegisterMatMuls: every projection of the block, f32 and bf16
+      case Op::kCount:
+        break;
+      case Op::kEmbedding:
+      case Op::kRmsNorm:
+      case Op::kAdd:
+      case Op::kGeGlu:
+      case Op::kRope:
+      case Op::kCopyRows:
+        for (int64_t T : rows) RegisterRowOp(op.op, backend, c, T, name);
+        break;
+      case Op::kSoftcap:  // the final logits of Gemma 2 (a row of the vocabulary)
+        Register(name("softcap", "vocab", "T=1"),
+                 [=](benchmark::State& state) { BM_Softcap(state, backend, 1, c.vocab_size); });
+        break;
+      case Op::kAttention:
+        for (const AttentionCase& a : AttentionCases(c, slow)) {
+          const auto slash = a.name.find('/');
+          Register(name("attention", a.name.substr(0, slash), a.name.substr(slash + 1)),
+                   [=](benchmark::State& state) { BM_Attention(state, backend, c, a); });
+        }
+        break;
+      case Op::kLogSoftmaxGather:
+        // 128 rows: the chunk Model::ForwardScores reduces at once.
+        for (int64_t T : {1, 128}) {
+          Register(name("log_softmax_gather", "vocab", fmt::format("T={}", T)),
+                   [=](benchmark::State& state) {
+                     BM_LogSoftmaxGather(state, backend, T, c.vocab_size);
+                   });
+        }
+        break;
     }
   }
 }

@@ -12,20 +12,37 @@
 
 namespace gemmeter {
 
-std::string_view OpName(Op op) {
-  switch (op) {
-    case Op::kEmbedding: return "embedding";
-    case Op::kRmsNorm: return "rms_norm";
-    case Op::kMatMul: return "matmul";
-    case Op::kAdd: return "add";
-    case Op::kGeGlu: return "geglu";
-    case Op::kSoftcap: return "softcap";
-    case Op::kRope: return "rope";
-    case Op::kAttention: return "attention";
-    case Op::kCopyRows: return "copy_rows";
-    case Op::kLogSoftmaxGather: return "log_softmax_gather";
+namespace {
+
+constexpr OpInfo kOps[] = {
+    {Op::kEmbedding, "embedding", true},
+    {Op::kRmsNorm, "rms_norm", false},
+    {Op::kMatMul, "matmul", true},
+    {Op::kAdd, "add", false},
+    {Op::kGeGlu, "geglu", false},
+    {Op::kSoftcap, "softcap", false},
+    {Op::kRope, "rope", false},
+    {Op::kAttention, "attention", false},
+    {Op::kCopyRows, "copy_rows", false},
+    {Op::kLogSoftmaxGather, "log_softmax_gather", false},
+};
+static_assert(std::size(kOps) == static_cast<size_t>(Op::kCount), "one row per op");
+
+constexpr bool InEnumOrder() {
+  for (size_t i = 0; i < std::size(kOps); ++i) {
+    if (static_cast<size_t>(kOps[i].op) != i) return false;
   }
-  return "?";
+  return true;
+}
+static_assert(InEnumOrder(), "kOps rows must follow the enum's order");
+
+}  // namespace
+
+std::span<const OpInfo> AllOps() { return kOps; }
+
+std::string_view OpName(Op op) {
+  const auto i = static_cast<size_t>(op);
+  return i < std::size(kOps) ? kOps[i].name : "?";
 }
 
 void Backend::Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,

@@ -34,7 +34,17 @@ enum class Op {
   kAttention,  // causal (optionally sliding-window, soft-capped) attention over a KV cache
   kCopyRows,   // copy rows between tensors of the same dtype and width
   kLogSoftmaxGather,  // per row: log_softmax(row)[t] for each of its targets t, and argmax(row)
+  kCount,      // the number of ops (not an op)
 };
+
+// One row per op, in enum order: the single list that OpName, the model's support check,
+// the op suite's coverage test and the benchmarks' registration read.
+struct OpInfo {
+  Op op;
+  std::string_view name;
+  bool reads_weights;  // Supports(op, dtype) is asked with the weights' dtype, else f32
+};
+std::span<const OpInfo> AllOps();
 
 std::string_view OpName(Op op);
 

@@ -26,14 +26,10 @@ Model::Model(ModelConfig config, ModelWeights weights, Backend& backend)
         "model has {} layers of weights for {} configured layers", weights_.layers.size(),
         config_.num_layers);
   const DType matrix = weights_.embedding.dtype();
-  for (Op op : {Op::kEmbedding, Op::kMatMul}) {
-    Check(backend.Supports(op, matrix), "backend '{}' does not support {} with {} weights",
-          backend.name(), OpName(op), DTypeName(matrix));
-  }
-  for (Op op : {Op::kRmsNorm, Op::kAdd, Op::kGeGlu, Op::kSoftcap, Op::kRope, Op::kAttention,
-                Op::kCopyRows, Op::kLogSoftmaxGather}) {
-    Check(backend.Supports(op, DType::kF32), "backend '{}' does not support {}", backend.name(),
-          OpName(op));
+  for (const OpInfo& op : AllOps()) {
+    const DType dtype = op.reads_weights ? matrix : DType::kF32;
+    Check(backend.Supports(op.op, dtype), "backend '{}' does not support {} with {} operands",
+          backend.name(), op.name, DTypeName(dtype));
   }
 }
 

@@ -137,9 +137,10 @@ ModelWeights LoadWeights(const ModelConfig& config, const TensorSource& source,
                          const WeightNaming& naming, Backend& backend, DType matrix_dtype) {
   Check(matrix_dtype == DType::kF32 || matrix_dtype == DType::kBF16,
         "weights can be held as f32 or bf16, not {}", DTypeName(matrix_dtype));
-  for (Op op : {Op::kMatMul, Op::kEmbedding}) {
-    Check(backend.Supports(op, matrix_dtype), "backend '{}' does not support {} with {} weights",
-          backend.name(), OpName(op), DTypeName(matrix_dtype));
+  for (const OpInfo& op : AllOps()) {  // fail before a long load, not after it
+    Check(!op.reads_weights || backend.Supports(op.op, matrix_dtype),
+          "backend '{}' does not support {} with {} weights", backend.name(), op.name,
+          DTypeName(matrix_dtype));
   }
   Loader loader(config, source, naming, backend, matrix_dtype);
   ModelWeights w;
