@@ -10,16 +10,23 @@
 //   - |ll - transformers' ll| <= 2e-3 with every document's requests scored together by
 //     ScoreGroups (shared prefixes, batches), as `gemmeter eval` scores them;
 // and per document that acc's and acc_norm's predictions agree, except where transformers'
-// best and second-best scores are within the tolerance (near-ties, counted and printed).
+// scores of the two picks are closer than the budgets allow (near-ties, counted and printed).
 //
-// Budget 2e-3 nats: the engine's logits match transformers' within 2e-3 on this model in
-// float32 (tests/test_gemma3_270m.cc: max 9.0e-4 on onednn); a log-likelihood sums up to ~40
-// continuation tokens' log-softmax values whose errors are independent and mostly cancel
-// (logsumexp error 3.5e-4). A wrong prompt, BOS, split or position moves it by >= 0.01.
+// Budgets. Reference backend (double accumulation): 2e-3 nats per log-likelihood; its
+// logits match transformers' within 4.6e-4 on this model (tests/test_gemma3_270m.cc) and a
+// wrong prompt, BOS, split or position moves a log-likelihood by >= 0.01. Float-
+// accumulating backends (onednn): each continuation token's log-probability carries float32
+// noise of the whole forward (real-model logits within 9.0e-4, logsumexp within 3.5e-4),
+// which adds up over a continuation like independent noise: measured here on PIQA and
+// HellaSwag (1,200 requests of 1-104 tokens), |error| / sqrt(tokens) stays below 4e-4 and
+// the per-token mean below 1.4e-4. Budget max(2e-3, 5e-4 sqrt(tokens)): 2e-3 up to 16
+// tokens, 4.6e-3 for PIQA's longest 86-token solutions; a prompt or position error is still
+// >= 0.01 at every length.
 #include <catch2/catch.hpp>
 
 #include <fmt/core.h>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 
@@ -40,6 +47,11 @@ namespace {
 
 constexpr double kTolerance = 2e-3;
 
+double Budget(std::string_view backend, int64_t tokens) {
+  if (backend == "reference") return kTolerance;
+  return std::max(kTolerance, 5e-4 * std::sqrt(static_cast<double>(tokens)));
+}
+
 nlohmann::json Fixture() {
   std::ifstream in(std::string(GEMMETER_SOURCE_ROOT) +
                    "/tests/fixtures/evals/transformers-loglikelihoods.json");
@@ -50,10 +62,12 @@ nlohmann::json Fixture() {
 struct TaskCheck {
   int64_t docs = 0, requests = 0, near_ties = 0;
   double worst = 0;
+  double worst_per_sqrt_token = 0;
 };
 
 TaskCheck CheckTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& task,
                     const nlohmann::json& expected_docs, size_t max_docs) {
+  const std::string_view backend = model.backend().name();
   const std::string root = test::DatasetRoot();
   const auto all = task.load(root);
   const auto pool = task.has_shots ? task.load_shots(root) : std::vector<MultipleChoiceDoc>{};
@@ -91,10 +105,12 @@ TaskCheck CheckTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& ta
       const double want = e["loglikelihoods"][c].get<double>();
       const double diff = std::fabs(scores[c].log_likelihood - want);
       check.worst = std::max(check.worst, diff);
+      check.worst_per_sqrt_token = std::max(
+          check.worst_per_sqrt_token, diff / std::sqrt(static_cast<double>(scores[c].tokens)));
       ++check.requests;
       INFO(task.name << " document " << docs[i]->index << " choice " << c << ": " <<
            scores[c].log_likelihood << " vs transformers' " << want);
-      CHECK(diff <= kTolerance);
+      CHECK(diff <= Budget(backend, scores[c].tokens));
       const int64_t chars = CountCharacters(task.choice(*docs[i], static_cast<int>(c)));
       ours.choices.push_back({scores[c].log_likelihood, scores[c].tokens, chars, scores[c].greedy});
       theirs.choices.push_back({want, scores[c].tokens, chars, e["greedy"][c].get<bool>()});
@@ -108,7 +124,8 @@ TaskCheck CheckTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& ta
       const double cx = m == Metric::kAccNorm ? static_cast<double>(x.characters) : 1.0;
       const double cy = m == Metric::kAccNorm ? static_cast<double>(y.characters) : 1.0;
       const double a = x.log_likelihood / cx, b = y.log_likelihood / cy;
-      if (std::fabs(a - b) <= kTolerance / cx + kTolerance / cy) {
+      const double ex = Budget(backend, x.tokens), ey = Budget(backend, y.tokens);
+      if (std::fabs(a - b) <= ex / cx + ey / cy) {
         ++check.near_ties;
       } else {
         FAIL_CHECK(task.name << " document " << docs[i]->index << ": " << MetricName(m)
@@ -127,15 +144,17 @@ TEST_CASE("evaluation log-likelihoods equal transformers' on the real model", "[
   auto tokenizer = LoadTokenizer(DefaultModelPath());
   for (std::string_view backend_name : AvailableBackends()) {
     // The scalar reference backend is ~40x slower: it checks the first documents only.
-    const size_t max_docs = backend_name == "reference" ? 6 : SIZE_MAX;
+    const size_t max_docs = backend_name == "reference" ? 8 : SIZE_MAX;
     auto backend = MakeBackend(backend_name);
     auto model = LoadModel(DefaultModelPath(), *backend, {});
     for (const auto& [name, docs] : fixture["tasks"].items()) {
       DYNAMIC_SECTION(backend_name << " " << name) {
         const TaskCheck c = CheckTask(*model, *tokenizer, FindTask(name), docs, max_docs);
-        fmt::print("{} {}: {} documents, {} requests, max |ll - transformers| {:.2e}, "
+        fmt::print("{} {}: {} documents, {} requests, max |ll - transformers| {:.2e} (max per "
+                   "sqrt(token) {:.2e}), "
                    "{} prediction differences on near-ties\n",
-                   backend_name, name, c.docs, c.requests, c.worst, c.near_ties);
+                   backend_name, name, c.docs, c.requests, c.worst, c.worst_per_sqrt_token,
+                   c.near_ties);
         CHECK(c.docs == static_cast<int64_t>(std::min(max_docs, docs.size())));
       }
     }
