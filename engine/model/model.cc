@@ -63,16 +63,28 @@ Tensor Model::RunLayers(std::span<const SequenceInput> batch) {
   Tensor hidden = b.Allocate({rows, c.hidden_size}, DType::kF32);
   b.Embedding(weights_.embedding, tokens, normalizer, hidden);
 
-  for (int i = 0; i < c.num_layers; ++i) Layer(i, hidden, batch, positions);
+  // One set of activation buffers serves every layer (the shapes are the same), so a
+  // forward allocates them once instead of once per layer.
+  const LayerBuffers buffers{b.Allocate({rows, c.hidden_size}, DType::kF32),
+                             b.Allocate({rows, c.q_width()}, DType::kF32),
+                             b.Allocate({rows, c.kv_width()}, DType::kF32),
+                             b.Allocate({rows, c.kv_width()}, DType::kF32),
+                             b.Allocate({rows, c.q_width()}, DType::kF32),
+                             b.Allocate({rows, c.hidden_size}, DType::kF32),
+                             b.Allocate({rows, c.intermediate_size}, DType::kF32),
+                             b.Allocate({rows, c.intermediate_size}, DType::kF32)};
+  for (int i = 0; i < c.num_layers; ++i) Layer(i, hidden, batch, positions, buffers);
   for (const SequenceInput& s : batch) s.cache->Advance(static_cast<int64_t>(s.tokens.size()));
   return hidden;
 }
 
-Tensor Model::Head(const Tensor& hidden_rows) {
+Tensor Model::Head(const Tensor& hidden_rows, const Tensor* logits_buffer) {
   Backend& b = *backend_;
   Tensor normed = b.Allocate(hidden_rows.shape(), DType::kF32);
   b.RmsNorm(hidden_rows, weights_.final_norm, config_.rms_norm_eps, normed);
-  Tensor logits = b.Allocate({hidden_rows.rows(), config_.vocab_size}, DType::kF32);
+  const Tensor logits = logits_buffer != nullptr
+                            ? logits_buffer->Rows(0, hidden_rows.rows())
+                            : b.Allocate({hidden_rows.rows(), config_.vocab_size}, DType::kF32);
   b.MatMul(normed, weights_.embedding, logits, {});  // tied LM head
   if (config_.final_softcap > 0) b.Softcap(logits, config_.final_softcap);
   return logits;
@@ -136,11 +148,16 @@ std::vector<TokenScore> Model::ForwardScores(std::span<const SequenceInput> batc
   std::vector<float> log_probs;
   std::vector<int32_t> argmax;
   std::vector<int64_t> offsets;
+  // One logits buffer for every chunk (up to 128 MiB): allocating and zeroing it per chunk
+  // cost more than the log-softmax that reads it.
+  const Tensor logits_buffer =
+      n_rows > 0 ? b.Allocate({std::min(kHeadChunk, n_rows), config_.vocab_size}, DType::kF32)
+                 : Tensor();
   for (int64_t begin = 0; begin < n_rows; begin += kHeadChunk) {
     const int64_t n = std::min(kHeadChunk, n_rows - begin);
     Tensor selected = b.Allocate({n, config_.hidden_size}, DType::kF32);
     for (int64_t i = 0; i < n; ++i) b.CopyRows(hidden, wanted.rows[begin + i], selected, i, 1);
-    const Tensor logits = Head(selected);
+    const Tensor logits = Head(selected, &logits_buffer);
     const int64_t first = wanted.offsets[begin], last = wanted.offsets[begin + n];
     offsets.resize(static_cast<size_t>(n + 1));
     for (int64_t i = 0; i <= n; ++i) offsets[i] = wanted.offsets[begin + i] - first;
@@ -169,7 +186,7 @@ std::vector<float> Model::ForwardToHost(std::span<const SequenceInput> batch, Lo
 //   Gemma 2/3: h += PostNorm(Attn(Norm(h)));    h += PostNorm(MLP(PreNorm(h)))
 // Gemma 3 also normalizes q and k per head before RoPE.
 void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput> batch,
-                  std::span<const int32_t> positions) {
+                  std::span<const int32_t> positions, const LayerBuffers& buffers) {
   Backend& b = *backend_;
   const ModelConfig& c = config_;
   const LayerWeights& w = weights_.layers[static_cast<size_t>(index)];
@@ -178,11 +195,11 @@ void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput
   const float eps = c.rms_norm_eps;
 
   // ---- attention
-  Tensor x = b.Allocate({T, c.hidden_size}, DType::kF32);
+  const Tensor& x = buffers.x;
   b.RmsNorm(hidden, w.attn_norm, eps, x);
-  Tensor q = b.Allocate({T, c.q_width()}, DType::kF32);
-  Tensor k = b.Allocate({T, c.kv_width()}, DType::kF32);
-  Tensor v = b.Allocate({T, c.kv_width()}, DType::kF32);
+  const Tensor& q = buffers.q;
+  const Tensor& k = buffers.k;
+  const Tensor& v = buffers.v;
   b.MatMul(x, w.q, q, {});
   b.MatMul(x, w.k, k, {});
   b.MatMul(x, w.v, v, {});
@@ -207,9 +224,9 @@ void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput
                          s.cache->first_own_position(), s.cache->shared(index)});
     row += n;
   }
-  Tensor attended = b.Allocate({T, c.q_width()}, DType::kF32);
+  const Tensor& attended = buffers.attended;
   b.Attention(q, sequences, LayerAttentionParams(c, layer.sliding_window), attended);
-  Tensor out = b.Allocate({T, c.hidden_size}, DType::kF32);
+  const Tensor& out = buffers.out;
   if (c.sandwich_norms) {
     b.MatMul(attended, w.o, out, {});
     b.RmsNorm(out, w.post_attn_norm, eps, out);
@@ -220,8 +237,8 @@ void Model::Layer(int index, const Tensor& hidden, std::span<const SequenceInput
 
   // ---- feed-forward (GeGLU)
   b.RmsNorm(hidden, w.pre_ffn_norm, eps, x);
-  Tensor gate = b.Allocate({T, c.intermediate_size}, DType::kF32);
-  Tensor up = b.Allocate({T, c.intermediate_size}, DType::kF32);
+  const Tensor& gate = buffers.gate;
+  const Tensor& up = buffers.up;
   b.MatMul(x, w.up, up, {});
   b.MatMul(x, w.gate, gate, {.gelu_tanh = true, .multiply = &up});  // GeGLU fused
   if (c.sandwich_norms) {

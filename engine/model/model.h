@@ -73,10 +73,15 @@ class Model {
  private:
   // Embedding and every layer; appends to the caches. Returns the hidden states [rows, D].
   Tensor RunLayers(std::span<const SequenceInput> batch);
-  // Final norm, tied LM head and soft-cap of the given hidden rows.
-  Tensor Head(const Tensor& hidden_rows);
+  // Activations of one layer, [rows, width] each; RunLayers allocates them once for all.
+  struct LayerBuffers {
+    Tensor x, q, k, v, attended, out, gate, up;
+  };
+  // Final norm, tied LM head and soft-cap of the given hidden rows; the logits go to the
+  // first rows of `logits_buffer` when given, else to a new tensor.
+  Tensor Head(const Tensor& hidden_rows, const Tensor* logits_buffer = nullptr);
   void Layer(int index, const Tensor& hidden, std::span<const SequenceInput> batch,
-             std::span<const int32_t> positions);
+             std::span<const int32_t> positions, const LayerBuffers& buffers);
 
   ModelConfig config_;
   ModelWeights weights_;
