@@ -18,10 +18,11 @@
 // accumulating backends (onednn): each continuation token's log-probability carries float32
 // noise of the whole forward (real-model logits within 9.0e-4, logsumexp within 3.5e-4),
 // which adds up over a continuation like independent noise: measured here on PIQA and
-// HellaSwag (1,200 requests of 1-104 tokens), |error| / sqrt(tokens) stays below 4e-4 and
-// the per-token mean below 1.4e-4. Budget max(2e-3, 5e-4 sqrt(tokens)): 2e-3 up to 16
-// tokens, 4.6e-3 for PIQA's longest 86-token solutions; a prompt or position error is still
-// >= 0.01 at every length.
+// HellaSwag (1,200 requests of 1-104 tokens), |error| / sqrt(tokens) reaches 5.1e-4 (the
+// per-token mean stays below 1.4e-4). Budget max(2e-3, 8e-4 sqrt(tokens)), 1.6x the
+// largest measured: 2e-3 up to 6 tokens, 5.1e-3 at 41 and 7.4e-3 for PIQA's longest
+// 86-token solutions; a wrong prompt, BOS, split or position moves a log-likelihood by a
+// whole token's log-probability (0.01 to several nats) at every length.
 #include <catch2/catch.hpp>
 
 #include <fmt/core.h>
@@ -49,7 +50,7 @@ constexpr double kTolerance = 2e-3;
 
 double Budget(std::string_view backend, int64_t tokens) {
   if (backend == "reference") return kTolerance;
-  return std::max(kTolerance, 5e-4 * std::sqrt(static_cast<double>(tokens)));
+  return std::max(kTolerance, 8e-4 * std::sqrt(static_cast<double>(tokens)));
 }
 
 nlohmann::json Fixture() {
