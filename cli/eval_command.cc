@@ -124,7 +124,7 @@ class ProgressPrinter {
     if (scored > 0) line += fmt::format(", {:.1f} docs/s", rate);
     if (finished) {
       line += fmt::format(", done in {}", FormatSeconds(elapsed));
-    } else if (rate > 0) {
+    } else if (rate > 0 && scored >= 16) {  // the first batch alone predicts badly
       line += fmt::format(", ETA {}", FormatSeconds((p.total - p.done) / rate));
     }
     if (tty_) {
