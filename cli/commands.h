@@ -12,7 +12,7 @@ namespace gemmeter::cli {
 struct ModelOptions {
   std::string model;  // empty: the default model
   std::string backend;  // empty: the build's default (onednn where oneDNN was found)
-  std::string weights = "f32";
+  std::string weights = "native";
 };
 
 struct InfoOptions {

@@ -30,8 +30,9 @@ void AddModelOptions(CLI::App* command, ModelOptions& options) {
                       fmt::format("compute backend: {} (default: {})", fmt::join(AvailableBackends(), ", "),
                                   AvailableBackends().front()));
   command->add_option("--weights", options.weights,
-                      "precision the weights are held in on the backend: f32 or bf16 "
-                      "(GGUF weights are dequantized to it at load)")
+                      "how weights are held on the backend: native (GGUF block formats such "
+                      "as q4_k stay blocks, multiplied without dequantizing the matrix; "
+                      "other weights f32), f32 or bf16 (every matrix converted at load)")
       ->capture_default_str();
 }
 

@@ -8,10 +8,11 @@
 
 namespace gemmeter::cli {
 
-DType ParseWeightDType(const std::string& s) {
+std::optional<DType> ParseWeightDType(const std::string& s) {
+  if (s == "native") return std::nullopt;
   if (s == "f32") return DType::kF32;
   if (s == "bf16") return DType::kBF16;
-  Fail("--weights: \"{}\" is not one of f32, bf16", s);
+  Fail("--weights: \"{}\" is not one of native, f32, bf16", s);
 }
 
 std::string ResolveModel(const std::string& model) {
@@ -21,7 +22,7 @@ std::string ResolveModel(const std::string& model) {
 Loaded Load(const ModelOptions& options) {
   Loaded l;
   l.path = ResolveModel(options.model);
-  const DType dtype = ParseWeightDType(options.weights);
+  const std::optional<DType> dtype = ParseWeightDType(options.weights);
   l.backend = MakeBackend(options.backend.empty() ? AvailableBackends().front() : options.backend);
   fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
              l.backend->name(), options.weights);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.h"
@@ -18,7 +19,8 @@ struct Loaded {
   std::string path;
 };
 
-DType ParseWeightDType(const std::string& s);
+// "native" (nullopt: as stored), "f32" or "bf16"; Error for anything else.
+std::optional<DType> ParseWeightDType(const std::string& s);
 // `model`, or the default model when empty.
 std::string ResolveModel(const std::string& model);
 Loaded Load(const ModelOptions& options);

@@ -42,7 +42,7 @@ expect_error 1 '"model_type" is "mamba"' -- info --model "$tmp/badtype"
 expect_error 1 "outside the vocabulary" -- forward --model "$fixtures/gemma-mqa" --tokens 2,999999
 expect_error 1 '"x" is not a non-negative token id' -- forward --model "$fixtures/gemma-mqa" --tokens 2,x
 expect_error 1 "unknown backend 'tpu'" -- forward --model "$fixtures/gemma-mqa" --tokens 2 --backend tpu
-expect_error 1 '"f8" is not one of f32, bf16' -- forward --model "$fixtures/gemma-mqa" --tokens 2 --weights f8
+expect_error 1 '"f8" is not one of native, f32, bf16' -- forward --model "$fixtures/gemma-mqa" --tokens 2 --weights f8
 # Flag errors come from the parser: a non-zero status and the offending flag named.
 expect_error 109 "--bogus" -- forward --model "$fixtures/gemma-mqa" --tokens 2 --bogus
 expect_error 106 "A subcommand is required" --

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/core/quant_blocks.h"
+
 namespace gemmeter::test {
 namespace {
 
@@ -61,6 +63,24 @@ Budget MatMulF32(int64_t k) { return {Metric::kNmse, 10 * kU2 * (k + 16)}; }
 // 1e-5, while with >= ~100 outputs the 99.9th percentile stays below 1e-5, so bf16 cases
 // have at least 50 outputs (checked by test_op_suite).
 Budget MatMulBf16() { return {Metric::kNmse, 1e-5}; }
+
+// Block-format weights decode to float32: exactly (d q, d (code - offset), d sc q), except
+// q4_k/q5_k's d sc q - dmin m, which a kernel may fuse into one multiply-add, moving a
+// value by up to u |d sc q| (one product's rounding); |d sc q| is within a few |y| for
+// these random blocks, so a decoded row has NMSE ~ a few u^2. Embedding: that, then the
+// scale's rounding. Budget 16 u^2: an undecoded nibble, a wrong sub-block scale or a
+// missing min moves values by O(1) (NMSE >= 1e-3). Matmuls keep MatMulF32(K): the
+// decoding perturbs each weight by <= ~u relative, adding ~u^2 to an NMSE budget of
+// 10 u^2 (K + 16).
+Budget BlockDecode() { return {Metric::kNmse, 16 * kU2}; }
+
+// Row widths for block-format cases: Gemma 270M's hidden width 640 (20 blocks of 32) and
+// three blocks for the "_0" formats; 768 (3 super-blocks) and one super-block for the
+// K-quants.
+std::vector<int64_t> BlockWidths(DType d) {
+  if (BlockValues(d) == kBlockK) return {768, 256};
+  return {640, 96};
+}
 
 // rope: the contract forms angles in float32 (inv_freq = float(1 / theta^(2i/d) /
 // scaling), angle = float(position * inv_freq), as transformers does). A backend whose
@@ -134,12 +154,18 @@ OpCase Make(Op op, DType dtype, OpParams params, Budget budget, std::string name
 void AddEmbeddingCases(std::vector<OpCase>& out) {
   const EmbeddingCase shapes[] = {
       {1000, 640, 1, 25.3f}, {1000, 640, 33, 25.3f}, {263, 1152, 7, 33.9f}, {50, 7, 9, 1.0f}};
+  auto add = [&](DType d, const EmbeddingCase& e, Budget budget) {
+    out.push_back(Make(Op::kEmbedding, d, e, budget,
+                       fmt::format("embedding V={} D={} T={} scale={} table={}", e.vocab,
+                                   e.hidden, e.tokens, Num(e.scale), DTypeTag(d))));
+  };
   for (DType d : {DType::kF32, DType::kBF16}) {
-    for (const EmbeddingCase& e : shapes) {
-      out.push_back(Make(Op::kEmbedding, d, e, OneRounding(),
-                         fmt::format("embedding V={} D={} T={} scale={} table={}", e.vocab,
-                                     e.hidden, e.tokens, Num(e.scale), DTypeTag(d))));
-    }
+    for (const EmbeddingCase& e : shapes) add(d, e, OneRounding());
+  }
+  for (DType d : kBlockDTypes) {
+    const std::vector<int64_t> widths = BlockWidths(d);
+    add(d, {300, widths[0], 9, 25.3f}, BlockDecode());
+    add(d, {50, widths[1], 1, 1.0f}, BlockDecode());
   }
 }
 
@@ -188,14 +214,31 @@ void AddMatMulCases(std::vector<OpCase>& out) {
                        .multiply = (bits & 2) != 0, .accumulate = (bits & 4) != 0});
     }
   }
+  auto add = [&](DType d, const MatMulCase& m) {
+    std::string name = fmt::format("matmul M={} K={} N={} w={}", m.m, m.k, m.n, DTypeTag(d));
+    if (m.gelu_tanh) name += " gelu";
+    if (m.multiply) name += " multiply";
+    if (m.accumulate) name += " accumulate";
+    out.push_back(Make(Op::kMatMul, d, m, d == DType::kBF16 ? MatMulBf16() : MatMulF32(m.k),
+                       name));
+  };
   for (DType d : {DType::kF32, DType::kBF16}) {
-    for (const MatMulCase& m : cases) {
-      std::string name = fmt::format("matmul M={} K={} N={} w={}", m.m, m.k, m.n, DTypeTag(d));
-      if (m.gelu_tanh) name += " gelu";
-      if (m.multiply) name += " multiply";
-      if (m.accumulate) name += " accumulate";
-      out.push_back(Make(Op::kMatMul, d, m, d == DType::kBF16 ? MatMulBf16() : MatMulF32(m.k),
-                         name));
+    for (const MatMulCase& m : cases) add(d, m);
+  }
+  // Block formats at decode sizes (M <= 4: a GEMV on the blocks) and prefill sizes (a
+  // GEMM on widened panels), odd N, every epilogue step, both row widths.
+  for (DType d : kBlockDTypes) {
+    for (int64_t k : BlockWidths(d)) {
+      for (const MatMulCase& m : {
+               MatMulCase{.m = 1, .k = k, .n = 257},
+               MatMulCase{.m = 3, .k = k, .n = 64, .gelu_tanh = true, .multiply = true},
+               MatMulCase{.m = 4, .k = k, .n = 33, .accumulate = true},
+               MatMulCase{.m = 9, .k = k, .n = 100},
+               MatMulCase{.m = 33, .k = k, .n = 129, .gelu_tanh = true, .multiply = true,
+                          .accumulate = true},
+           }) {
+        add(d, m);
+      }
     }
   }
 }

@@ -21,9 +21,17 @@ std::vector<uint16_t> ToBf16(const std::vector<float>& v) {
 }
 
 // A weight-like operand of `dtype`, uploaded in that dtype (bf16 rounded here, on the
-// host, so the op's test does not depend on the backend's conversion).
-Tensor WeightInput(Session& s, std::string label, const Shape& shape, DType dtype,
+// host, so the op's test does not depend on the backend's conversion). Block formats get
+// random blocks (RandomBlocks) whose values have the standard deviation of `values`.
+Tensor WeightInput(Session& s, Rng& rng, std::string label, const Shape& shape, DType dtype,
                    const std::vector<float>& values) {
+  if (IsBlockFormat(dtype)) {
+    double sum_squares = 0;
+    for (float v : values) sum_squares += double(v) * v;
+    const double stddev = values.empty() ? 1.0 : std::sqrt(sum_squares / double(values.size()));
+    const auto blocks = RandomBlocks(rng, dtype, shape[0], shape.back(), stddev);
+    return s.Input(std::move(label), shape, dtype, blocks.data(), dtype);
+  }
   if (dtype == DType::kBF16) {
     const auto bits = ToBf16(values);
     return s.Input(std::move(label), shape, DType::kBF16, bits.data(), DType::kBF16);
@@ -40,7 +48,7 @@ OpOutput Values(std::vector<float> values, int64_t cols) {
 
 OpOutput Run(Session& s, Rng& rng, DType dtype, const EmbeddingCase& p) {
   const Tensor table =
-      WeightInput(s, "table", {p.vocab, p.hidden}, dtype, rng.Normal(p.vocab * p.hidden, 1.0f));
+      WeightInput(s, rng, "table", {p.vocab, p.hidden}, dtype, rng.Normal(p.vocab * p.hidden, 1.0f));
   std::vector<int32_t> tokens(static_cast<size_t>(p.tokens));
   for (int32_t& t : tokens) t = static_cast<int32_t>(rng.Int(0, p.vocab - 1));
   if (p.tokens >= 2) {  // the table's first and last rows
@@ -72,7 +80,7 @@ OpOutput Run(Session& s, Rng& rng, DType, const RmsNormCase& p) {
 OpOutput Run(Session& s, Rng& rng, DType dtype, const MatMulCase& p) {
   const Tensor x = s.Input("x", {p.m, p.k}, rng.Normal(p.m * p.k, 1.0f));
   // Weights scaled by 1/sqrt(K) so outputs are O(1), where gelu is nonlinear.
-  const Tensor weight = WeightInput(s, "weight", {p.n, p.k}, dtype,
+  const Tensor weight = WeightInput(s, rng, "weight", {p.n, p.k}, dtype,
                                     rng.Normal(p.n * p.k, 1.0f / std::sqrt(float(p.k))));
   Tensor multiply;
   if (p.multiply) multiply = s.Input("multiply", {p.m, p.n}, rng.Normal(p.m * p.n, 1.0f));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "engine/core/error.h"
 
@@ -20,6 +21,52 @@ uint64_t Rng::Next() {
 }
 
 double Rng::Uniform() { return static_cast<double>(Next() >> 11) * 0x1p-53; }
+
+namespace {
+
+// Byte offsets of the half-precision scales in one block (quant_blocks.h layouts).
+std::vector<size_t> HalfScaleOffsets(DType dtype) {
+  switch (dtype) {
+    case DType::kQ4_K:
+    case DType::kQ5_K: return {0, 2};  // d, dmin
+    case DType::kQ6_K: return {208};   // d, after ql, qh and the int8 scales
+    default: return {0};               // the "_0" formats: d first
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> RandomBlocks(Rng& rng, DType dtype, int64_t rows, int64_t cols,
+                                  double stddev) {
+  const size_t bytes = static_cast<size_t>(rows) * RowBytes(dtype, cols);
+  std::vector<uint8_t> data(bytes);
+  for (size_t i = 0; i < bytes; i += 8) {
+    const uint64_t r = rng.Next();
+    std::memcpy(data.data() + i, &r, std::min<size_t>(8, bytes - i));
+  }
+  const std::vector<size_t> offsets = HalfScaleOffsets(dtype);
+  std::vector<float> u;
+  for (size_t block = 0; block < bytes; block += BlockBytes(dtype)) {
+    for (size_t offset : offsets) u.push_back(static_cast<float>(0.5 + rng.Uniform()));
+  }
+  auto set_scales = [&](double c) {
+    size_t i = 0;
+    for (size_t block = 0; block < bytes; block += BlockBytes(dtype)) {
+      for (size_t offset : offsets) {
+        const uint16_t h = FloatToF16(static_cast<float>(u[i++] * c));
+        std::memcpy(data.data() + block + offset, &h, 2);
+      }
+    }
+  };
+  set_scales(1.0);
+  std::vector<float> decoded(static_cast<size_t>(rows * cols));
+  ConvertToF32(data.data(), dtype, decoded.size(), decoded.data());
+  double sum_squares = 0;
+  for (float v : decoded) sum_squares += double(v) * v;
+  const double rms = decoded.empty() ? 1.0 : std::sqrt(sum_squares / double(decoded.size()));
+  set_scales(rms > 0 ? stddev / rms : 1.0);
+  return data;
+}
 
 int64_t Rng::Int(int64_t lo, int64_t hi) {
   return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
@@ -83,6 +130,10 @@ Tensor Session::Allocate(std::string label, const Shape& shape, DType dtype, boo
   if (dtype == DType::kBF16) {
     const std::vector<uint16_t> sentinel(n, kSentinelBf16);
     backend_.Upload(full, sentinel.data(), DType::kBF16);
+  } else if (IsBlockFormat(dtype)) {
+    // All-ones bytes: every scale is a NaN half, so every guard value decodes to NaN.
+    const std::vector<uint8_t> sentinel(full.bytes(), 0xff);
+    backend_.Upload(full, sentinel.data(), dtype);
   } else {
     Check(dtype == DType::kF32, "op harness: unsupported dtype for {}", label);
     const std::vector<uint32_t> sentinel(n, kSentinelF32);

@@ -17,6 +17,13 @@ namespace gemmeter::test {
 // The normal vectors drawn (the bulk of a case's inputs) are kept on a tape: after
 // Rewind() the same calls return the same values again without recomputing them, so the
 // backend under test gets exactly the reference's inputs at half the cost.
+class Rng;
+// rows x cols values of block format `dtype` as random blocks: random bits everywhere,
+// then every half-precision scale (d, and q4_k/q5_k's dmin) set to u * c with u uniform
+// in [0.5, 1.5] and c chosen so the decoded values have standard deviation `stddev`.
+std::vector<uint8_t> RandomBlocks(Rng& rng, DType dtype, int64_t rows, int64_t cols,
+                                  double stddev);
+
 class Rng {
  public:
   explicit Rng(uint64_t seed) : seed_(seed), state_(seed) {}

@@ -317,6 +317,14 @@ TEST_CASE("the case list covers the ops, dtypes and edge shapes", "[op_suite]") 
     INFO(feature);
     CHECK(seen.count(feature) == 1);
   }
+  for (DType d : kBlockDTypes) {  // every block format: lookups, GEMV and GEMM, epilogues
+    for (const std::string feature :
+         {fmt::format("embedding {}", DTypeName(d)), fmt::format("matmul {} falsefalsefalse", DTypeName(d)),
+          fmt::format("matmul {} truetruetrue", DTypeName(d))}) {
+      INFO(feature);
+      CHECK(seen.count(feature) == 1);
+    }
+  }
   for (DType d : {DType::kF32, DType::kBF16}) {
     for (int bits = 0; bits < 8; ++bits) {
       const std::string combo = fmt::format("matmul {} {}{}{}", DTypeName(d), (bits & 1) != 0,

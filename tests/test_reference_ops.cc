@@ -26,12 +26,12 @@ TEST_CASE("matmul computes x W^T", "[ops]") {
   const std::vector<float> x = {1, 2, 3, 4, 5, 6};        // [2, 3]
   const std::vector<float> w = {1, 0, -1, 0.5f, 0.5f, 0.5f};  // [2, 3]
   std::vector<float> y(4);
-  ref::MatMul(x.data(), w.data(), y.data(), 2, 2, 3);
+  ref::MatMul(x.data(), w.data(), DType::kF32, y.data(), 2, 2, 3);
   CHECK(y == std::vector<float>{-2, 3, -2, 7.5f});
   std::vector<uint16_t> w_bf16;
   for (float v : w) w_bf16.push_back(FloatToBF16(v));  // all exactly representable
   std::vector<float> y16(4);
-  ref::MatMul(x.data(), w_bf16.data(), y16.data(), 2, 2, 3);
+  ref::MatMul(x.data(), w_bf16.data(), DType::kBF16, y16.data(), 2, 2, 3);
   CHECK(y16 == y);
 }
 

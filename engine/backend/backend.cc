@@ -45,9 +45,15 @@ std::string_view OpName(Op op) {
   return i < std::size(kOps) ? kOps[i].name : "?";
 }
 
+void Backend::CheckWeightSupported(Op op, const Tensor& weight) const {
+  Check(Supports(op, weight.dtype()), "{}: backend '{}' does not support {} weights ({})",
+        OpName(op), name(), DTypeName(weight.dtype()), weight);
+}
+
 void Backend::Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                         const Tensor& out) {
   CheckEmbeddingShapes(table, tokens, out);
+  CheckWeightSupported(Op::kEmbedding, table);
   DoEmbedding(table, tokens, scale, out);
 }
 
@@ -59,6 +65,7 @@ void Backend::RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tens
 void Backend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
                      const MatMulEpilogue& epilogue) {
   CheckMatMulShapes(x, weight, out, epilogue);
+  CheckWeightSupported(Op::kMatMul, weight);
   if (x.rows() == 0) return;
   DoMatMul(x, weight, out, epilogue);
 }

@@ -8,7 +8,9 @@
 // - Activations are float32 and row-major. A tensor is read as a matrix [rows, cols]
 //   with cols = its last dimension, so tokens of several sequences are simply rows.
 // - Weight matrices are [out, in] as in PyTorch (a row is one output channel); they
-//   may be f32 or bf16 (`weight dtype` in Supports()).
+//   may be f32, bf16 or a GGUF block format (dtype.h; blocks run along `in`), as the
+//   backend's Supports() says. Activations are never quantized: a block-format matmul
+//   equals the float32 matmul with the dequantized weights, up to float32 summation.
 // - Outputs are preallocated by the caller with the documented shape.
 #pragma once
 
@@ -124,7 +126,7 @@ class Backend {
   // Each op checks its operands' shapes and dtypes once, here in the base class, and then
   // calls the backend's protected Do<Op>; a backend implements arithmetic only. Check
   // messages are formatted only when a check fails.
-  // out[T, D] = table[tokens[t], :] * scale. table [V, D] (f32 or bf16).
+  // out[T, D] = table[tokens[t], :] * scale. table [V, D] (f32, bf16 or a block format).
   void Embedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                  const Tensor& out);
   // out[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * gain, gain [cols] (f32). `out` may
@@ -161,6 +163,8 @@ class Backend {
                 int64_t count);
 
  protected:
+  // Throws Error unless Supports(op, weight.dtype()).
+  void CheckWeightSupported(Op op, const Tensor& weight) const;
   // Implementations of the ops above; their arguments have passed the checks.
   virtual void DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                            const Tensor& out) = 0;

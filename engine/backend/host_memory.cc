@@ -11,7 +11,9 @@ namespace gemmeter {
 
 Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner) {
   auto storage = std::make_shared<TensorStorage>();
-  const size_t bytes = static_cast<size_t>(NumElements(shape)) * DTypeSize(dtype);
+  const int64_t cols = shape.empty() ? 1 : shape.back();
+  const int64_t rows = cols == 0 ? 0 : NumElements(shape) / cols;
+  const size_t bytes = static_cast<size_t>(rows) * RowBytes(dtype, cols);
   // 64-byte alignment (a cache line, one AVX-512 register); aligned_alloc needs a size
   // that is a multiple of the alignment.
   const size_t padded = (bytes + 63) / 64 * 64;
@@ -31,6 +33,9 @@ void UploadToHost(const Tensor& dst, const void* host, DType host_dtype, const c
     std::memcpy(dst.data(), host, dst.bytes());
     return;
   }
+  Check(!IsBlockFormat(dst.dtype()) && !IsBlockFormat(host_dtype),
+        "{} backend: cannot upload {} data into a {} tensor (block formats upload as is)",
+        backend, DTypeName(host_dtype), dst);
   std::vector<float> f32(n);
   ConvertToF32(host, host_dtype, n, f32.data());
   switch (dst.dtype()) {
@@ -55,7 +60,7 @@ void DownloadFromHost(const Tensor& src, float* host) {
 void CopyHostRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                   int64_t count) {
   CheckCopyRows(src, src_row, dst, dst_row, count);
-  const size_t row_bytes = static_cast<size_t>(src.cols()) * DTypeSize(src.dtype());
+  const size_t row_bytes = RowBytes(src.dtype(), src.cols());
   std::memmove(static_cast<char*>(dst.data()) + row_bytes * dst_row,
                static_cast<const char*>(src.data()) + row_bytes * src_row, row_bytes * count);
 }

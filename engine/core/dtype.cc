@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/core/error.h"
+#include "engine/core/quant_blocks.h"
 
 namespace gemmeter {
 
@@ -13,19 +14,58 @@ std::string_view DTypeName(DType dtype) {
     case DType::kF16: return "f16";
     case DType::kI32: return "i32";
     case DType::kI64: return "i64";
+    case DType::kQ8_0: return "q8_0";
+    case DType::kQ4_0: return "q4_0";
+    case DType::kQ5_0: return "q5_0";
+    case DType::kQ4_K: return "q4_k";
+    case DType::kQ5_K: return "q5_k";
+    case DType::kQ6_K: return "q6_k";
   }
   return "?";
 }
 
-size_t DTypeSize(DType dtype) {
+bool IsBlockFormat(DType dtype) { return BlockValues(dtype) > 1; }
+
+int64_t BlockValues(DType dtype) {
+  switch (dtype) {
+    case DType::kQ8_0:
+    case DType::kQ4_0:
+    case DType::kQ5_0: return kBlockQ;
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K: return kBlockK;
+    default: return 1;
+  }
+}
+
+size_t BlockBytes(DType dtype) {
   switch (dtype) {
     case DType::kF32: return 4;
     case DType::kBF16: return 2;
     case DType::kF16: return 2;
     case DType::kI32: return 4;
     case DType::kI64: return 8;
+    case DType::kQ8_0: return 34;
+    case DType::kQ4_0: return 18;
+    case DType::kQ5_0: return 22;
+    case DType::kQ4_K: return 144;
+    case DType::kQ5_K: return 176;
+    case DType::kQ6_K: return 210;
   }
   return 0;
+}
+
+size_t DTypeSize(DType dtype) {
+  Check(!IsBlockFormat(dtype), "{} is a block format: it has bytes per row, not per element",
+        DTypeName(dtype));
+  return BlockBytes(dtype);
+}
+
+size_t RowBytes(DType dtype, int64_t cols) {
+  const int64_t block = BlockValues(dtype);
+  Check(cols % block == 0, "a {} row of {} values is not a whole number of {}-value blocks",
+        DTypeName(dtype), cols, block);
+  return static_cast<size_t>(cols / block) * BlockBytes(dtype);
 }
 
 float F16ToFloat(uint16_t bits) {
@@ -82,6 +122,10 @@ void ConvertToF32(const void* src, DType src_dtype, size_t count, float* dst) {
       return;
     }
     default:
+      if (IsBlockFormat(src_dtype)) {
+        DequantizeBlocks(src_dtype, src, dst, static_cast<int64_t>(count));
+        return;
+      }
       Fail("cannot convert {} tensor data to f32", DTypeName(src_dtype));
   }
 }

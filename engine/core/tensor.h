@@ -42,7 +42,8 @@ class Tensor {
   int rank() const { return static_cast<int>(shape_.size()); }
   int64_t dim(int axis) const;          // negative axis counts from the end
   int64_t numel() const { return NumElements(shape_); }
-  size_t bytes() const { return static_cast<size_t>(numel()) * DTypeSize(dtype_); }
+  // Storage bytes: rows of whole blocks for a block format.
+  size_t bytes() const { return static_cast<size_t>(rows()) * RowBytes(dtype_, cols()); }
   Backend* backend() const { return backend_; }
 
   // Rows and columns when the tensor is seen as a matrix [rows, last dim].

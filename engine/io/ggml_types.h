@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "engine/core/dtype.h"
+
 namespace gemmeter {
 
 // Numbering fixed by the GGUF format (ggml.h enum ggml_type).
@@ -38,6 +40,8 @@ struct GgmlBlockLayout {
   int64_t block_size;   // values per block
   size_t block_bytes;   // bytes per block
 };
+// The dtype gemmeter holds a GGUF type in; nullopt for types it cannot read.
+std::optional<DType> DTypeOfGgmlType(uint32_t type_id);
 // The layout of the types gemmeter can dequantize; nullopt for every other id.
 std::optional<GgmlBlockLayout> DequantizableLayout(uint32_t type_id);
 // Names of the types gemmeter dequantizes, for error messages.

@@ -209,9 +209,9 @@ GgufFile::GgufFile(const std::string& path) : file_(std::make_unique<MappedFile>
     t.plain = info.type == static_cast<uint32_t>(GgmlType::kF32) ||
               info.type == static_cast<uint32_t>(GgmlType::kF16) ||
               info.type == static_cast<uint32_t>(GgmlType::kBF16);
-    t.dtype = info.type == static_cast<uint32_t>(GgmlType::kF16)    ? DType::kF16
-              : info.type == static_cast<uint32_t>(GgmlType::kBF16) ? DType::kBF16
-                                                                    : DType::kF32;
+    // Block formats gemmeter reads get their dtype (kept natively or dequantized); other
+    // types stay f32-tagged and non-plain, and fail with their name if ever read.
+    t.dtype = DTypeOfGgmlType(info.type).value_or(DType::kF32);
     if (index_.count(t.name)) Fail("{}: tensor '{}' appears twice", path, t.name);
     index_[t.name] = tensors_.size();
     tensors_.push_back(std::move(t));

@@ -18,6 +18,8 @@ struct StoredTensor {
   std::string type_name;  // the file's own name for the element type: "F32", "BF16", "Q4_K", ...
   // True when the bytes are plain elements of `dtype` (not a quantized block format).
   bool plain = true;
+  // The element type when plain; otherwise a block format gemmeter can hold as is
+  // (IsBlockFormat(dtype)), or f32 for a block format it cannot read.
   DType dtype = DType::kF32;
   const void* data = nullptr;  // host memory (usually memory-mapped)
   size_t bytes = 0;

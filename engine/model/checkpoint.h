@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/backend/backend.h"
@@ -13,10 +14,12 @@
 namespace gemmeter {
 
 struct LoadOptions {
-  DType weight_dtype = DType::kF32;  // how matrices are held on the backend: f32 or bf16
+  // How matrices are held on the backend: f32 or bf16 (GGUF blocks dequantized at load),
+  // or nullopt ("native"): GGUF block formats stay blocks, plain floats become f32.
+  std::optional<DType> weight_dtype;
 };
 
-// Reads the checkpoint at `path` onto `backend`, dequantizing GGUF weights.
+// Reads the checkpoint at `path` onto `backend`.
 // Throws Error naming the file and field on any problem.
 std::unique_ptr<Model> LoadModel(const std::string& path, Backend& backend,
                                  const LoadOptions& options = {});

@@ -3,12 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "engine/core/error.h"
 
 namespace gemmeter {
 namespace {
+
+constexpr Op kMatMulOnly[] = {Op::kMatMul};
+constexpr Op kEmbeddingAndHead[] = {Op::kEmbedding, Op::kMatMul};  // tied LM head
 
 const char* HfLayerSuffix(Family family, WeightKind kind) {
   switch (kind) {
@@ -35,7 +40,7 @@ const char* HfLayerSuffix(Family family, WeightKind kind) {
 class Loader {
  public:
   Loader(const ModelConfig& config, const TensorSource& source, const WeightNaming& naming,
-         Backend& backend, DType matrix_dtype)
+         Backend& backend, std::optional<DType> matrix_dtype)
       : config_(config), source_(source), naming_(naming), backend_(backend),
         matrix_dtype_(matrix_dtype) {}
 
@@ -46,7 +51,7 @@ class Loader {
            FamilyName(config_.family));
     }
     if (t->plain && t->dtype != DType::kF32 && t->dtype != DType::kBF16 &&
-        t->dtype != DType::kF16) {
+        t->dtype != DType::kF16) {  // integer tensors
       Fail("{}: tensor '{}' has dtype {}; weights must be f32, bf16 or f16", t->file, name,
            DTypeName(t->dtype));
     }
@@ -57,10 +62,19 @@ class Loader {
     return *t;
   }
 
-  Tensor Matrix(const std::string& name, int64_t rows, int64_t cols) {
+  // A weight matrix, read by `ops` (matmul; the tied embedding also by embedding).
+  Tensor Matrix(const std::string& name, int64_t rows, int64_t cols, std::span<const Op> ops) {
     const StoredTensor& t = Fetch(name, {rows, cols});
-    Tensor out = backend_.Allocate(t.shape, matrix_dtype_);
-    if (t.plain) {  // no float32 copy needed: the backend converts while uploading
+    const DType dtype = matrix_dtype_ ? *matrix_dtype_ : NativeDType(t);
+    for (Op op : ops) {
+      if (!backend_.Supports(op, dtype)) {
+        Fail("{}: tensor '{}' is {}, which the {} backend's {} cannot read; load it with "
+             "--weights f32 or bf16",
+             t.file, name, t.type_name, backend_.name(), OpName(op));
+      }
+    }
+    Tensor out = backend_.Allocate(t.shape, dtype);
+    if (t.plain || (IsBlockFormat(t.dtype) && dtype == t.dtype)) {  // converted or copied as is
       backend_.Upload(out, t.data, t.dtype);
       return out;
     }
@@ -74,6 +88,13 @@ class Loader {
       backend_.Upload(out.Rows(r, n), values.data(), DType::kF32);
     }
     return out;
+  }
+
+  // "Native" weights: GGUF block formats stay blocks (the backend multiplies them
+  // without dequantizing the matrix); plain floats become f32, as the f32 option would
+  // (bf16 on a backend may round activations too: that stays an explicit choice).
+  static DType NativeDType(const StoredTensor& t) {
+    return !t.plain && IsBlockFormat(t.dtype) ? t.dtype : DType::kF32;
   }
 
   // Norm gains are computed in float32 as transformers does: (1.0 + w.float()).
@@ -93,10 +114,10 @@ class Loader {
     const int64_t D = c.hidden_size, I = c.intermediate_size;
     LayerWeights w;
     w.attn_norm = Norm(name(WeightKind::kAttnNorm), D);
-    w.q = Matrix(name(WeightKind::kQ), c.q_width(), D);
-    w.k = Matrix(name(WeightKind::kK), c.kv_width(), D);
-    w.v = Matrix(name(WeightKind::kV), c.kv_width(), D);
-    w.o = Matrix(name(WeightKind::kO), D, c.q_width());
+    w.q = Matrix(name(WeightKind::kQ), c.q_width(), D, kMatMulOnly);
+    w.k = Matrix(name(WeightKind::kK), c.kv_width(), D, kMatMulOnly);
+    w.v = Matrix(name(WeightKind::kV), c.kv_width(), D, kMatMulOnly);
+    w.o = Matrix(name(WeightKind::kO), D, c.q_width(), kMatMulOnly);
     if (c.qk_norm) {
       w.q_norm = Norm(name(WeightKind::kQNorm), c.head_dim);
       w.k_norm = Norm(name(WeightKind::kKNorm), c.head_dim);
@@ -106,9 +127,9 @@ class Loader {
       w.post_ffn_norm = Norm(name(WeightKind::kPostFfnNorm), D);
     }
     w.pre_ffn_norm = Norm(name(WeightKind::kPreFfnNorm), D);
-    w.gate = Matrix(name(WeightKind::kGate), I, D);
-    w.up = Matrix(name(WeightKind::kUp), I, D);
-    w.down = Matrix(name(WeightKind::kDown), D, I);
+    w.gate = Matrix(name(WeightKind::kGate), I, D, kMatMulOnly);
+    w.up = Matrix(name(WeightKind::kUp), I, D, kMatMulOnly);
+    w.down = Matrix(name(WeightKind::kDown), D, I, kMatMulOnly);
     return w;
   }
 
@@ -117,7 +138,7 @@ class Loader {
   const TensorSource& source_;
   const WeightNaming& naming_;
   Backend& backend_;
-  DType matrix_dtype_;
+  std::optional<DType> matrix_dtype_;
 };
 
 }  // namespace
@@ -134,17 +155,21 @@ WeightNaming HfWeightNaming(const std::string& prefix, Family family) {
 }
 
 ModelWeights LoadWeights(const ModelConfig& config, const TensorSource& source,
-                         const WeightNaming& naming, Backend& backend, DType matrix_dtype) {
-  Check(matrix_dtype == DType::kF32 || matrix_dtype == DType::kBF16,
-        "weights can be held as f32 or bf16, not {}", DTypeName(matrix_dtype));
-  for (const OpInfo& op : AllOps()) {  // fail before a long load, not after it
-    Check(!op.reads_weights || backend.Supports(op.op, matrix_dtype),
-          "backend '{}' does not support {} with {} weights", backend.name(), op.name,
-          DTypeName(matrix_dtype));
+                         const WeightNaming& naming, Backend& backend,
+                         std::optional<DType> matrix_dtype) {
+  if (matrix_dtype) {
+    Check(*matrix_dtype == DType::kF32 || *matrix_dtype == DType::kBF16,
+          "weights can be converted to f32 or bf16, not {}", DTypeName(*matrix_dtype));
+    for (const OpInfo& op : AllOps()) {  // fail before a long load, not after it
+      Check(!op.reads_weights || backend.Supports(op.op, *matrix_dtype),
+            "backend '{}' does not support {} with {} weights", backend.name(), op.name,
+            DTypeName(*matrix_dtype));
+    }
   }
   Loader loader(config, source, naming, backend, matrix_dtype);
   ModelWeights w;
-  w.embedding = loader.Matrix(naming.embedding, config.vocab_size, config.hidden_size);
+  w.embedding =
+      loader.Matrix(naming.embedding, config.vocab_size, config.hidden_size, kEmbeddingAndHead);
   w.final_norm = loader.Norm(naming.final_norm, config.hidden_size);
   for (int i = 0; i < config.num_layers; ++i) w.layers.push_back(loader.Layer(i));
   return w;

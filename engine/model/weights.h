@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,8 +50,10 @@ WeightNaming HfWeightNaming(const std::string& prefix, Family family);
 
 // Reads every weight the config needs from `source`, checks each name, dtype and
 // shape (throwing Error naming the file and tensor), converts matrices to
-// `matrix_dtype` (f32 or bf16) and uploads them to `backend`.
+// `matrix_dtype` (f32 or bf16; nullopt, "native": GGUF block formats stay blocks,
+// plain floats become f32) and uploads them to `backend`.
 ModelWeights LoadWeights(const ModelConfig& config, const TensorSource& source,
-                         const WeightNaming& naming, Backend& backend, DType matrix_dtype);
+                         const WeightNaming& naming, Backend& backend,
+                         std::optional<DType> matrix_dtype);
 
 }  // namespace gemmeter

@@ -28,9 +28,9 @@ void GeGlu(const float* gate, const float* up, float* y, int64_t n);
 void Softcap(float* x, int64_t n, float cap);
 void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32_t* positions,
           float theta, float scaling_factor);
-// Rows of `table` (f32, or bf16 bits when `bf16`) times `scale`.
-void Embedding(const void* table, bool bf16, int64_t cols, const int32_t* tokens, int64_t count,
-               float scale, float* out);
+// Rows of `table` (f32, bf16 or a block format) times `scale`.
+void Embedding(const void* table, DType dtype, int64_t cols, const int32_t* tokens,
+               int64_t count, float scale, float* out);
 // Row r scores targets[offsets[r] .. offsets[r + 1]) (Backend::LogSoftmaxGather).
 void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int64_t* offsets,
                       const int32_t* targets, float* log_probs, int32_t* argmax);
@@ -40,12 +40,13 @@ void ToBF16(const float* x, uint16_t* y, int64_t n);
 // sum_i a[i] b[i], float accumulation across vector lanes.
 float Dot(const float* a, const float* b, int64_t n);
 
-// y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M (decode), W f32 or bf16 bits.
-// `multiply` is the epilogue's multiplier as [M, N] floats, or null.
-void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_t N, float* y,
-          const MatMulEpilogue& epilogue, const float* multiply);
-// bf16 bits -> float32.
-void BF16RowsToF32(const uint16_t* w, float* out, int64_t count);
+// y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M (decode), W f32, bf16 or a block
+// format. `multiply` is the epilogue's multiplier as [M, N] floats, or null.
+void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, int64_t N,
+          float* y, const MatMulEpilogue& epilogue, const float* multiply);
+// `rows` rows of K values of `w_dtype` -> float32 (parallel unless called from a
+// parallel region, as Embedding does per token).
+void WidenRows(const void* w, DType w_dtype, int64_t rows, int64_t K, float* out);
 
 // One sequence of an attention call: queries [count, H*Dh] at positions
 // start..start+count-1 over the keys/values of positions [0, start+count), rows of the

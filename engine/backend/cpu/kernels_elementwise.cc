@@ -92,18 +92,15 @@ void ToBF16(const float* x, uint16_t* y, int64_t n) {
   for (int64_t c = 0; c < n; c += kChunk) ToBF16Span(x + c, y + c, std::min(kChunk, n - c));
 }
 
-void Embedding(const void* table, bool bf16, int64_t cols, const int32_t* tokens, int64_t count,
-               float scale, float* out) {
+void Embedding(const void* table, DType dtype, int64_t cols, const int32_t* tokens,
+               int64_t count, float scale, float* out) {
+  const size_t row_bytes = RowBytes(dtype, cols);
+  const auto* rows = static_cast<const uint8_t*>(table);
 #pragma omp parallel for schedule(static) if (count * cols > 65536)
   for (int64_t t = 0; t < count; ++t) {
     float* dst = out + t * cols;
-    if (bf16) {
-      const uint16_t* src = static_cast<const uint16_t*>(table) + tokens[t] * cols;
-      for (int64_t i = 0; i < cols; ++i) dst[i] = BF16ToFloat(src[i]) * scale;
-    } else {
-      const float* src = static_cast<const float*>(table) + tokens[t] * cols;
-      for (int64_t i = 0; i < cols; ++i) dst[i] = src[i] * scale;
-    }
+    WidenRows(rows + static_cast<size_t>(tokens[t]) * row_bytes, dtype, 1, cols, dst);
+    for (int64_t i = 0; i < cols; ++i) dst[i] *= scale;
   }
 }
 

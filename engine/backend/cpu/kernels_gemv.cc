@@ -1,13 +1,17 @@
 // Matrix-vector products for decode (a handful of rows of x): y[m, n] = x[m] . W[n],
-// with W in f32 or bf16. Decode is bound by reading W once per token, so this kernel
-// streams each weight row once for all rows of x and, for bf16 weights, reads half the
-// bytes (bf16 -> f32 is a 16-bit shift). Parallel over output channels n.
+// with W in f32, bf16 or a GGUF block format. Decode is bound by reading W once per
+// token, so this kernel streams each weight row once for all rows of x (the other rows
+// of x re-read it from L1) and reads it at its stored size: bf16 -> f32 is a 16-bit
+// shift, block formats unpack in registers (quant_kernels.h). Parallel over output
+// channels n.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "engine/backend/cpu/cpu_kernels.h"
 #include "engine/backend/cpu/fast_math.h"
+#include "engine/backend/cpu/quant_kernels.h"
+#include "engine/core/error.h"
 
 namespace gemmeter::cpu {
 
@@ -34,11 +38,30 @@ float DotBF16(const float* x, const uint16_t* w, int64_t k) {
   return sum;
 }
 
+using RowDot = float (*)(const float* x, const uint8_t* row, int64_t k);
+
+float DotF32Row(const float* x, const uint8_t* row, int64_t k) {
+  return Dot(x, reinterpret_cast<const float*>(row), k);
+}
+float DotBF16Row(const float* x, const uint8_t* row, int64_t k) {
+  return DotBF16(x, reinterpret_cast<const uint16_t*>(row), k);
+}
+
+RowDot DotFor(DType dtype) {
+  switch (dtype) {
+    case DType::kF32: return DotF32Row;
+    case DType::kBF16: return DotBF16Row;
+    default: return KernelsFor(dtype).dot;  // Error for anything but a block format
+  }
+}
 
 }  // namespace
 
-void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_t N, float* y,
-          const MatMulEpilogue& e, const float* multiply) {
+void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, int64_t N,
+          float* y, const MatMulEpilogue& e, const float* multiply) {
+  const RowDot dot = DotFor(w_dtype);
+  const size_t row_bytes = RowBytes(w_dtype, K);
+  const auto* rows = static_cast<const uint8_t*>(w);
   // Blocks of 64 output channels per task: enough work per task, and every thread
   // streams a contiguous range of weight rows.
   constexpr int64_t kBlock = 64;
@@ -46,9 +69,9 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_
   for (int64_t n0 = 0; n0 < N; n0 += kBlock) {
     const int64_t n1 = std::min(N, n0 + kBlock);
     for (int64_t n = n0; n < n1; ++n) {
+      const uint8_t* row = rows + static_cast<size_t>(n) * row_bytes;
       for (int64_t m = 0; m < M; ++m) {
-        float v = bf16 ? DotBF16(x + m * K, static_cast<const uint16_t*>(w) + n * K, K)
-                       : Dot(x + m * K, static_cast<const float*>(w) + n * K, K);
+        float v = dot(x + m * K, row, K);
         if (e.gelu_tanh) v = FastGeluTanh(v);
         if (multiply) v *= multiply[m * N + n];
         float& out = y[m * N + n];
@@ -58,14 +81,30 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, bool bf16, int64_
   }
 }
 
-void BF16RowsToF32(const uint16_t* w, float* out, int64_t count) {
+void WidenRows(const void* w, DType w_dtype, int64_t rows, int64_t K, float* out) {
+  const auto* src = static_cast<const uint8_t*>(w);
+  const size_t row_bytes = RowBytes(w_dtype, K);
+  if (w_dtype == DType::kF32) {
+    std::memcpy(out, w, row_bytes * static_cast<size_t>(rows));
+    return;
+  }
+  if (w_dtype == DType::kBF16) {
+    const int64_t count = rows * K;
+    const auto* bits = static_cast<const uint16_t*>(w);
 #pragma omp parallel for schedule(static) if (count > 65536)
-  for (int64_t c = 0; c < count; c += 4096) {
-    const int64_t end = std::min(count, c + 4096);
-    for (int64_t i = c; i < end; ++i) {
-      const uint32_t bits = static_cast<uint32_t>(w[i]) << 16;
-      std::memcpy(&out[i], &bits, 4);
+    for (int64_t c = 0; c < count; c += 4096) {
+      const int64_t end = std::min(count, c + 4096);
+      for (int64_t i = c; i < end; ++i) {
+        const uint32_t b = static_cast<uint32_t>(bits[i]) << 16;
+        std::memcpy(&out[i], &b, 4);
+      }
     }
+    return;
+  }
+  const auto dequantize = KernelsFor(w_dtype).dequantize;
+#pragma omp parallel for schedule(static) if (rows * K > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    dequantize(src + static_cast<size_t>(r) * row_bytes, out + r * K, K);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "engine/backend/host_memory.h"
 #include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/quant_kernels.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 
@@ -32,6 +33,8 @@ bool OnednnBackend::Supports(Op op, DType weight_dtype) const {
   switch (op) {
     case Op::kMatMul:
     case Op::kEmbedding:
+      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16 ||
+             IsBlockFormat(weight_dtype);
     case Op::kCopyRows:
       return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16;
     default:
@@ -45,8 +48,8 @@ Tensor OnednnBackend::Allocate(const Shape& shape, DType dtype) {
 
 std::string OnednnBackend::Describe() const {
   const dnnl_version_t* v = dnnl::version();
-  return fmt::format("onednn (oneDNN {}.{}.{}, {} OpenMP threads)", v->major, v->minor, v->patch,
-                     threads_);
+  return fmt::format("onednn (oneDNN {}.{}.{}, {} OpenMP threads, {} block kernels)", v->major,
+                     v->minor, v->patch, threads_, cpu::IsaName(cpu::SelectedIsa()));
 }
 
 void OnednnBackend::Upload(const Tensor& dst, const void* host, DType host_dtype) {
@@ -58,7 +61,7 @@ void OnednnBackend::Download(const Tensor& src, float* host) { DownloadFromHost(
 void OnednnBackend::DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                                 const Tensor& out) {
   UseThreads();
-  cpu::Embedding(table.data(), table.dtype() == DType::kBF16, table.cols(), tokens.data(),
+  cpu::Embedding(table.data(), table.dtype(), table.cols(), tokens.data(),
                  static_cast<int64_t>(tokens.size()), scale, MutableF32(out));
 }
 

@@ -32,8 +32,8 @@ dnnl::matmul::primitive_desc MakeDesc(dnnl::engine& engine, int64_t M, int64_t N
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, dst), attr, engine);
 }
 
-// Weight rows widened to f32 per block: 4 MiB of scratch for K = 640.
-constexpr int64_t kWidenRows = 1536;
+// Weight rows widened to f32 per panel: 4 MiB of scratch (1536 rows at K = 640).
+constexpr int64_t kWidenValues = int64_t{1} << 20;
 
 }  // namespace
 
@@ -84,31 +84,35 @@ void OnednnMatMul::RunColumns(const void* src, bool bf16, int64_t M, int64_t K, 
 void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
                        const MatMulEpilogue& e) {
   const int64_t M = x.rows(), K = x.cols(), N = weight.dim(0);
-  const bool bf16 = weight.dtype() == DType::kBF16;
+  const DType w_dtype = weight.dtype();
   if (M <= kGemvRows) {
-    cpu::Gemv(static_cast<const float*>(x.data()), M, K, weight.data(), bf16, N,
+    cpu::Gemv(static_cast<const float*>(x.data()), M, K, weight.data(), w_dtype, N,
               static_cast<float*>(out.data()), e,
               e.multiply ? static_cast<const float*>(e.multiply->data()) : nullptr);
     return;
   }
-  if (!bf16) {
+  if (w_dtype == DType::kF32) {
     RunColumns(x.data(), false, M, K, weight.data(), 0, N, out, e);
     return;
   }
-  if (!supports_bf16_) {
-    widened_weights_.resize(static_cast<size_t>(std::min(N, kWidenRows) * K));
-    for (int64_t n0 = 0; n0 < N; n0 += kWidenRows) {
-      const int64_t n = std::min(kWidenRows, N - n0);
-      cpu::BF16RowsToF32(static_cast<const uint16_t*>(weight.data()) + n0 * K,
-                         widened_weights_.data(), n * K);
-      RunColumns(x.data(), false, M, K, widened_weights_.data(), n0, n, out, e);
-    }
+  if (w_dtype == DType::kBF16 && supports_bf16_) {
+    // Native bf16: round the activations, then oneDNN's bf16 matmul with f32 output.
+    bf16_activations_.resize(static_cast<size_t>(M * K));
+    cpu::ToBF16(static_cast<const float*>(x.data()), bf16_activations_.data(), M * K);
+    RunColumns(bf16_activations_.data(), true, M, K, weight.data(), 0, N, out, e);
     return;
   }
-  // Native bf16: round the activations, then oneDNN's bf16 matmul with f32 output.
-  bf16_activations_.resize(static_cast<size_t>(M * K));
-  cpu::ToBF16(static_cast<const float*>(x.data()), bf16_activations_.data(), M * K);
-  RunColumns(bf16_activations_.data(), true, M, K, weight.data(), 0, N, out, e);
+  // Block formats (and bf16 without a bf16 matmul): panels of weight rows widened to
+  // float32 in scratch, each multiplied in f32; activations stay float32.
+  const size_t row_bytes = RowBytes(w_dtype, K);
+  const int64_t panel_rows = std::max<int64_t>(16, kWidenValues / K);
+  widened_weights_.resize(static_cast<size_t>(std::min(N, panel_rows) * K));
+  for (int64_t n0 = 0; n0 < N; n0 += panel_rows) {
+    const int64_t n = std::min(panel_rows, N - n0);
+    cpu::WidenRows(static_cast<const uint8_t*>(weight.data()) + static_cast<size_t>(n0) * row_bytes,
+                   w_dtype, n, K, widened_weights_.data());
+    RunColumns(x.data(), false, M, K, widened_weights_.data(), n0, n, out, e);
+  }
 }
 
 }  // namespace gemmeter

@@ -7,9 +7,10 @@
 //   cached, with the epilogue fused as post-ops (gelu_tanh -> eltwise_gelu_tanh,
 //   multiply -> binary_mul, accumulate -> sum).
 // - bf16 weights with larger M: oneDNN's bf16 x bf16 -> f32 matmul (activations rounded
-//   to bf16) where the CPU has it (oneDNN 2.6 needs AVX-512); elsewhere blocks of
-//   weight rows are widened to f32 into a scratch buffer and multiplied in f32, so the
-//   weights stay bf16 in memory.
+//   to bf16) where the CPU has it (oneDNN 2.6 needs AVX-512); elsewhere, and for GGUF
+//   block formats, panels of weight rows are widened to f32 into a scratch buffer and
+//   multiplied in f32, so the weights stay compact in memory and activations are never
+//   rounded. Widening costs N K operations against the product's 2 M N K.
 //
 // Weights stay in the plain [N, K] layout: on the AVX2 machine this was measured on,
 // oneDNN's preferred ("any") weights layout was not faster for these shapes, and a

@@ -18,7 +18,9 @@ float* MutableF32(const Tensor& t) { return static_cast<float*>(t.data()); }
 bool ReferenceBackend::Supports(Op op, DType weight_dtype) const {
   switch (op) {
     case Op::kEmbedding:
-    case Op::kMatMul:
+    case Op::kMatMul:  // rows decoded to float32 (ConvertToF32), then plain loops
+      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16 ||
+             IsBlockFormat(weight_dtype);
     case Op::kCopyRows:
       return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16;
     default:
@@ -40,7 +42,7 @@ void ReferenceBackend::DoEmbedding(const Tensor& table, std::span<const int32_t>
                                    float scale, const Tensor& out) {
   const int64_t D = table.cols();
   std::vector<float> row(static_cast<size_t>(D));
-  const size_t row_bytes = static_cast<size_t>(D) * DTypeSize(table.dtype());
+  const size_t row_bytes = RowBytes(table.dtype(), D);
   for (size_t t = 0; t < tokens.size(); ++t) {
     const char* src = static_cast<const char*>(table.data()) + row_bytes * tokens[t];
     ConvertToF32(src, table.dtype(), static_cast<size_t>(D), row.data());
@@ -64,11 +66,7 @@ void ReferenceBackend::DoMatMul(const Tensor& x, const Tensor& weight, const Ten
     product.resize(static_cast<size_t>(M * N));
     y = product.data();
   }
-  if (weight.dtype() == DType::kBF16) {
-    ref::MatMul(F32(x), static_cast<const uint16_t*>(weight.data()), y, M, N, K, threads_);
-  } else {
-    ref::MatMul(F32(x), F32(weight), y, M, N, K, threads_);
-  }
+  ref::MatMul(F32(x), weight.data(), weight.dtype(), y, M, N, K, threads_);
   if (plain) return;
   float* o = MutableF32(out);
   const float* multiply = epilogue.multiply ? F32(*epilogue.multiply) : nullptr;

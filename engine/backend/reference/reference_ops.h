@@ -13,15 +13,16 @@
 #include "engine/backend/backend.h"
 #include "engine/backend/host_memory.h"
 
+#include "engine/core/dtype.h"
+
 namespace gemmeter::ref {
 
-// y[m, n] = sum_k x[m, k] * w[n, k]. x [M, K] f32, w [N, K] f32 or bf16 bits, y [M, N].
-// Parallel over n on up to `threads` threads (0: ParallelThreads()); every y[m, n] is the
-// same serial sum whatever the thread count.
-void MatMul(const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K,
-            int threads = 0);
-void MatMul(const float* x, const uint16_t* w_bf16, float* y, int64_t M, int64_t N, int64_t K,
-            int threads = 0);
+// y[m, n] = sum_k x[m, k] * w[n, k]. x [M, K] f32, w [N, K] of `w_dtype` (f32, bf16, f16
+// or a block format: each row decoded to float32 first, exactly), y [M, N]. Parallel over
+// n on up to `threads` threads (0: ParallelThreads()); every y[m, n] is the same serial
+// sum whatever the thread count.
+void MatMul(const float* x, const void* w, DType w_dtype, float* y, int64_t M, int64_t N,
+            int64_t K, int threads = 0);
 
 // Gemma RMSNorm (transformers GemmaRMSNorm, in float32):
 //   y = x * rsqrt(mean(x^2) + eps) * gain, per row of `cols` values.
