@@ -1,9 +1,9 @@
 // End-to-end benchmarks of the default model (DefaultModelPath(): $GEMMETER_MODEL or the
 // Gemma 3 270M GGUF of tools/setup.sh), per backend and weight dtype:
-//   model/<backend>/<dtype>/<model>/prefill/T=512   one forward of 512 prompt tokens from
+//   model/<backend>/<weights>/<model>/prefill/T=512 one forward of 512 prompt tokens from
 //                                                   an empty cache to the last token's
 //                                                   logits on the host (as Generate does)
-//   model/<backend>/<dtype>/<model>/decode/ctx=128  one token after a 128-token context,
+//   model/<backend>/<weights>/<model>/decode/ctx=128 one token after a 128-token context,
 //                                                   logits on the host; the cache is cut
 //                                                   back to 128 after every step
 // The reference backend (~24 tokens/s prefill, ~5 decode on 2 cores) runs a 32-token
@@ -16,12 +16,13 @@
 // where W_layers = L * (D*(H + 2*KV)*Dh + H*Dh*D + 3*D*I) are the matmul weights of all
 // blocks and n_l(p) = min(p + 1, window_l) is the number of keys position p attends to.
 // The embedding lookup (a gather), norms, RoPE and activations are left out (< 1%).
-// Bytes: every matmul weight (blocks + LM head) in its dtype, plus the KV rows read and
+// Bytes: every matmul weight (blocks + LM head) as held (MatrixBytes), plus the KV rows read and
 // written, once per forward; for decode this is the memory a token must stream, so
 // bw_frac = (weight + KV bytes per token) * tokens/s / measured read bandwidth.
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,9 @@ namespace {
 
 // The model of the last model benchmark: consecutive calls (and the prefill and decode
 // benchmarks of one backend and dtype, registered next to each other) share one load.
-Model& CachedModel(const std::string& backend, DType dtype) {
+Model& CachedModel(const std::string& backend, std::optional<DType> dtype) {
   static std::string cached_backend;
-  static DType cached_dtype = DType::kF32;
+  static std::optional<DType> cached_dtype;
   static std::unique_ptr<Model> cached;
   if (!cached || cached_backend != backend || cached_dtype != dtype) {
     cached.reset();  // free the previous weights first
@@ -64,7 +65,8 @@ std::vector<int32_t> Tokens(const ModelConfig& c, int64_t count) {
 
 // FLOPs and bytes of one forward of `count` tokens after `start` cached ones, producing
 // one row of logits (see the top of this file).
-Work ForwardWork(const ModelConfig& c, DType dtype, int64_t start, int64_t count) {
+Work ForwardWork(const Model& model, int64_t start, int64_t count) {
+  const ModelConfig& c = model.config();
   const double D = double(c.hidden_size), I = double(c.intermediate_size);
   const double q = double(c.q_width()), kv = double(c.kv_width());
   const double block_weights = D * q + 2 * D * kv + q * D + 3 * D * I;
@@ -85,19 +87,22 @@ Work ForwardWork(const ModelConfig& c, DType dtype, int64_t start, int64_t count
   Work w;
   w.flops = 2 * layer_weights * double(count) + 4.0 * c.num_heads * c.head_dim * pairs +
             2 * head_weights;
-  w.bytes = (layer_weights + head_weights) * double(DTypeSize(dtype)) +
+  w.bytes = double(MatrixBytes(model.weights())) +
             4.0 * 2 * kv * (kv_rows + double(c.num_layers) * double(count));
   return w;
 }
 
-void ReportModelWork(benchmark::State& state, const Model& model, DType dtype, int64_t start,
-                     int64_t count, double seconds) {
-  ReportWork(state, ForwardWork(model.config(), dtype, start, count), dtype, seconds);
+// Activations are float32 whatever the weights, so native block weights count against the
+// f32 peak.
+void ReportModelWork(benchmark::State& state, const Model& model, std::optional<DType> dtype,
+                     int64_t start, int64_t count, double seconds) {
+  ReportWork(state, ForwardWork(model, start, count), dtype.value_or(DType::kF32), seconds);
   state.counters["tokens"] =
       benchmark::Counter(double(count), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_Prefill(benchmark::State& state, const std::string& backend, DType dtype, int64_t T) {
+void BM_Prefill(benchmark::State& state, const std::string& backend, std::optional<DType> dtype,
+                int64_t T) {
   Guarded(state, [&] {
     Model& model = CachedModel(backend, dtype);
     const std::vector<int32_t> prompt = Tokens(model.config(), T);
@@ -113,7 +118,8 @@ void BM_Prefill(benchmark::State& state, const std::string& backend, DType dtype
   });
 }
 
-void BM_Decode(benchmark::State& state, const std::string& backend, DType dtype, int64_t ctx) {
+void BM_Decode(benchmark::State& state, const std::string& backend, std::optional<DType> dtype,
+               int64_t ctx) {
   Guarded(state, [&] {
     Model& model = CachedModel(backend, dtype);
     const std::vector<int32_t> tokens = Tokens(model.config(), ctx + 1);
@@ -144,14 +150,16 @@ void RegisterModelBenchmarks() {
   for (std::string_view name : AvailableBackends()) {
     const std::string backend(name);
     const bool slow = IsSlowBackend(backend);
-    for (DType dtype : {DType::kF32, DType::kBF16}) {
+    // native: the file's block formats as stored (--weights native, the default).
+    for (std::optional<DType> dtype :
+         {std::optional<DType>(), std::optional(DType::kF32), std::optional(DType::kBF16)}) {
       try {
-        if (!SharedBackend(backend).Supports(Op::kMatMul, dtype)) continue;
+        if (dtype && !SharedBackend(backend).Supports(Op::kMatMul, *dtype)) continue;
       } catch (const std::exception&) {
         continue;  // RegisterOpBenchmarks has said why
       }
-      const std::string prefix =
-          fmt::format("model/{}/{}/{}", backend, DTypeName(dtype), label);
+      const std::string prefix = fmt::format("model/{}/{}/{}", backend,
+                                             dtype ? DTypeName(*dtype) : "native", label);
       const int64_t prompt = slow ? 32 : 512;
       auto* prefill = benchmark::RegisterBenchmark(
           fmt::format("{}/prefill/T={}", prefix, prompt).c_str(),

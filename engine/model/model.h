@@ -47,6 +47,7 @@ class Model {
   Model(ModelConfig config, ModelWeights weights, Backend& backend);
 
   const ModelConfig& config() const { return config_; }
+  const ModelWeights& weights() const { return weights_; }
   Backend& backend() const { return *backend_; }
 
   KvCache NewCache(int64_t capacity) const { return KvCache(*backend_, config_, capacity); }

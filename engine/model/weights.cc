@@ -143,6 +143,42 @@ class Loader {
 
 }  // namespace
 
+namespace {
+
+template <class Fn>
+void ForEachMatrix(const ModelWeights& w, Fn&& fn) {
+  fn(w.embedding);
+  for (const LayerWeights& l : w.layers) {
+    for (const Tensor* t : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) fn(*t);
+  }
+}
+
+}  // namespace
+
+size_t MatrixBytes(const ModelWeights& weights) {
+  size_t bytes = 0;
+  ForEachMatrix(weights, [&](const Tensor& t) { bytes += t.bytes(); });
+  return bytes;
+}
+
+std::string MatrixDTypes(const ModelWeights& weights) {
+  std::vector<std::pair<DType, int>> counts;  // in order of first appearance
+  ForEachMatrix(weights, [&](const Tensor& t) {
+    auto it = std::find_if(counts.begin(), counts.end(),
+                           [&](const auto& c) { return c.first == t.dtype(); });
+    if (it == counts.end()) {
+      counts.push_back({t.dtype(), 1});
+    } else {
+      ++it->second;
+    }
+  });
+  std::string out;
+  for (const auto& [dtype, n] : counts) {
+    out += fmt::format("{}{} ({})", out.empty() ? "" : ", ", DTypeName(dtype), n);
+  }
+  return out;
+}
+
 WeightNaming HfWeightNaming(const std::string& prefix, Family family) {
   WeightNaming naming;
   naming.embedding = prefix + "embed_tokens.weight";

@@ -31,6 +31,12 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
 };
 
+// Bytes of every weight matrix (layers and the tied embedding/head, once): what a decode
+// step streams from memory.
+size_t MatrixBytes(const ModelWeights& weights);
+// The matrix dtypes, e.g. "q8_0 (1), q5_0 (81), q4_k (27), q6_k (9)" (counts of matrices).
+std::string MatrixDTypes(const ModelWeights& weights);
+
 // The logical weights of a layer, named independently of any file format.
 enum class WeightKind {
   kAttnNorm, kQ, kK, kV, kO, kQNorm, kKNorm, kPostAttnNorm, kPreFfnNorm, kPostFfnNorm,

@@ -4,7 +4,7 @@
 //
 // Written as plain loops that the compiler vectorizes (`omp simd` reductions, float
 // accumulation); each hot function is compiled for AVX-512, AVX2+FMA and a portable
-// baseline, chosen at run time (GCC target_clones). Threads: OpenMP, the runtime
+// baseline, chosen at run time (isa_dispatch.h). Threads: OpenMP, the runtime
 // oneDNN itself uses, so --threads governs both. Each output element is computed by
 // one thread, so results do not depend on the thread count.
 //

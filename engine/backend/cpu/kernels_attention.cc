@@ -5,12 +5,14 @@
 //   acc' = acc e^(m - m') + sum_j e^(s_j - m') v_j;   at the end out = acc / l.
 // Per query only a block of kKeyBlock scores exists at a time, never a [T, T] matrix.
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <span>
 #include <vector>
 
 #include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/isa_dispatch.h"
 #include "engine/backend/cpu/fast_math.h"
 
 namespace gemmeter::cpu {
@@ -19,40 +21,85 @@ namespace {
 constexpr int64_t kKeyBlock = 64;    // keys per tile: K and V tiles of 64 x 256 floats fit in L2
 constexpr int64_t kQueryBlock = 16;  // queries per task, sharing each K/V tile
 
-// Four dot products of q with k_j, k_j+1, k_j+2, k_j+3 (rows `stride` floats apart):
-// four independent accumulator chains instead of one, so the FMAs are not bound by the
-// latency of a single dependent chain.
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-void Dot4(const float* q, const float* k, int64_t stride, int64_t dim, float* out) {
-  const float* k0 = k;
-  const float* k1 = k + stride;
-  const float* k2 = k + 2 * stride;
-  const float* k3 = k + 3 * stride;
-  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-  for (int64_t d = 0; d < dim; ++d) {
-    s0 += q[d] * k0[d];
-    s1 += q[d] * k1[d];
-    s2 += q[d] * k2[d];
-    s3 += q[d] * k3[d];
-  }
-  out[0] = s0;
-  out[1] = s1;
-  out[2] = s2;
-  out[3] = s3;
+// 16 floats (one zmm; two ymm or four xmm where narrower): explicit vector accumulators
+// keep the register blocks below in registers, where arrays indexed in loops would live
+// on the stack.
+typedef float V16 __attribute__((vector_size(64)));
+
+__attribute__((always_inline)) inline V16 Load16(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) inline float Sum16(V16 v) {
+  float s = 0.0f;
+  for (int i = 0; i < 16; ++i) s += v[i];
+  return s;
 }
 
-// acc = acc * alpha + sum_j p[j] * v_j  (v_j rows of `stride` floats)
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-void ScaleAccumulate(float* acc, float alpha, const float* p, const float* v, int64_t n_keys,
-                     int64_t stride, int64_t dim) {
-#pragma omp simd
-  for (int64_t d = 0; d < dim; ++d) acc[d] *= alpha;
-  for (int64_t j = 0; j < n_keys; ++j) {
-    const float w = p[j];
-    const float* vj = v + j * stride;
-#pragma omp simd
-    for (int64_t d = 0; d < dim; ++d) acc[d] += w * vj[d];
+// A 4 x 4 block of scores: out[a][b] = q_a . k_b for four query rows (`q_stride` apart)
+// and four key rows (`k_stride` apart), dim a multiple of 16. Sixteen accumulators and
+// eight loads per step keep the FMA units, not the loads, the limit.
+GEMMETER_KERNEL_BODY void Dot4x4Impl(const float* q, int64_t q_stride, const float* k, int64_t k_stride, int64_t dim,
+            float out[4][4]) {
+  V16 s[4][4] = {};
+  for (int64_t d = 0; d < dim; d += 16) {
+    const V16 a[4] = {Load16(q + d), Load16(q + q_stride + d), Load16(q + 2 * q_stride + d),
+                      Load16(q + 3 * q_stride + d)};
+    const V16 b[4] = {Load16(k + d), Load16(k + k_stride + d), Load16(k + 2 * k_stride + d),
+                      Load16(k + 3 * k_stride + d)};
+    for (int i = 0; i < 4; ++i) {
+      for (int j = 0; j < 4; ++j) s[i][j] += a[i] * b[j];
+    }
+  }
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) out[i][j] = Sum16(s[i][j]);
+  }
+}
+GEMMETER_DISPATCH(void, Dot4x4, Dot4x4Impl,
+                  (const float* q, int64_t q_stride, const float* k, int64_t k_stride, int64_t dim, float out[4][4]),
+                  (q, q_stride, k, k_stride, dim, out))
+
+// acc[a] = acc[a] * alpha[a] + sum_j p[a][j] v_j for four rows a (row stride Dh of acc,
+// kKeyBlock of p) over n value rows `v_stride` apart, 32 columns at a time held in
+// registers (8 x 16 floats); dim a multiple of 16.
+GEMMETER_KERNEL_BODY void AccumulateValues4Impl(float* acc, const float* alpha, const float* p, const float* v,
+                       int64_t v_stride, int64_t n, int64_t dim) {
+  for (int64_t d0 = 0; d0 < dim; d0 += 32) {
+    const int halves = dim - d0 >= 32 ? 2 : 1;
+    V16 a[4][2] = {};
+    for (int r = 0; r < 4; ++r) {
+      for (int h = 0; h < halves; ++h) a[r][h] = Load16(acc + r * dim + d0 + 16 * h) * alpha[r];
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      const float* vj = v + j * v_stride + d0;
+      const V16 x0 = Load16(vj);
+      const V16 x1 = halves == 2 ? Load16(vj + 16) : V16{};
+      for (int r = 0; r < 4; ++r) {
+        const float w = p[r * kKeyBlock + j];
+        a[r][0] += w * x0;
+        a[r][1] += w * x1;
+      }
+    }
+    for (int r = 0; r < 4; ++r) {
+      for (int h = 0; h < halves; ++h) std::memcpy(acc + r * dim + d0 + 16 * h, &a[r][h], 64);
+    }
+  }
+}
+GEMMETER_DISPATCH(void, AccumulateValues4, AccumulateValues4Impl,
+                  (float* acc, const float* alpha, const float* p, const float* v, int64_t v_stride, int64_t n, int64_t dim),
+                  (acc, alpha, p, v, v_stride, n, dim))
+
+// Head dims that are not a multiple of 16 (tests' small ones): the same sums, scalar.
+void AccumulateValuesScalar(float* acc, const float* alpha, const float* p, const float* v,
+                            int64_t v_stride, int64_t n, int64_t dim) {
+  for (int r = 0; r < 4; ++r) {
+    float* a = acc + r * dim;
+    for (int64_t d = 0; d < dim; ++d) a[d] *= alpha[r];
+    for (int64_t j = 0; j < n; ++j) {
+      const float w = p[r * kKeyBlock + j];
+      for (int64_t d = 0; d < dim; ++d) a[d] += w * v[j * v_stride + d];
+    }
   }
 }
 
@@ -62,41 +109,13 @@ struct RowState {
   float sum = 0.0f;
 };
 
-// One tile for one (query, head): scores of q against n keys, then the online-softmax
-// update of the row's state and accumulator.
-void UpdateRow(const float* q, const float* keys, const float* values, int64_t n,
-               int64_t stride, const AttentionParams& p, float* scores, RowState& st,
-               float* acc) {
-  const int64_t Dh = p.head_dim;
-  int64_t j = 0;
-  for (; j + 4 <= n; j += 4) Dot4(q, keys + j * stride, stride, Dh, &scores[j]);
-  for (; j < n; ++j) scores[j] = Dot(q, keys + j * stride, Dh);
-  float block_max = -std::numeric_limits<float>::infinity();
-  for (int64_t jj = 0; jj < n; ++jj) {
-    float s = scores[jj] * p.scale;
-    if (p.softcap > 0.0f) s = p.softcap * FastTanh(s / p.softcap);
-    scores[jj] = s;
-    block_max = std::max(block_max, s);
-  }
-  const float new_max = std::max(st.max, block_max);
-  // 0 on the first tile (st.max = -inf; std::exp, FastExp clamps).
-  const float alpha = std::exp(st.max - new_max);
-  float block_sum = 0.0f;
-  for (int64_t jj = 0; jj < n; ++jj) {
-    scores[jj] = FastExp(scores[jj] - new_max);
-    block_sum += scores[jj];
-  }
-  st.sum = st.sum * alpha + block_sum;
-  st.max = new_max;
-  ScaleAccumulate(acc, alpha, scores, values, n, stride, Dh);
-}
-
-}  // namespace
-
-namespace {
-
 // One task: a block of queries of one sequence against one kv head. Each task owns its
 // outputs, so tasks run in any order on any thread with the same results.
+//
+// Its (query, head) rows are gathered into a [rows, Dh] block (padded to a multiple of
+// 4); per tile of keys, the scores of all rows are one register-blocked product (Dot4x4),
+// each row's visible keys (causal, window) update its online softmax, and the
+// probabilities times the values are a second one (AccumulateValues4).
 void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const AttentionParams& p,
                  float* out) {
   const int64_t Dh = p.head_dim;
@@ -105,17 +124,21 @@ void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const Atten
   const int64_t kv_stride = int64_t{p.num_kv_heads} * Dh;
   const int64_t q_end = std::min(w.count, q_begin + kQueryBlock);
   const int64_t rows = (q_end - q_begin) * group;  // (query, head) pairs of this task
-  RowState state[kQueryBlock * 8];
-  std::vector<RowState> state_heap;
-  RowState* st = state;
-  if (rows > kQueryBlock * 8) {
-    state_heap.resize(static_cast<size_t>(rows));
-    st = state_heap.data();
-  } else {
-    std::fill(st, st + rows, RowState{});
+  const int64_t padded = (rows + 3) / 4 * 4;
+  std::vector<float> q(static_cast<size_t>(padded * Dh), 0.0f);
+  std::vector<float> acc(static_cast<size_t>(padded * Dh), 0.0f);
+  std::vector<float> probs(static_cast<size_t>(padded * kKeyBlock), 0.0f);
+  std::vector<float> alpha(static_cast<size_t>(padded), 1.0f);
+  std::vector<RowState> st(static_cast<size_t>(padded));
+  std::vector<int64_t> row_pos(static_cast<size_t>(padded), -1);  // -1: padding
+  for (int64_t i = q_begin; i < q_end; ++i) {
+    for (int64_t hg = 0; hg < group; ++hg) {
+      const int64_t r = (i - q_begin) * group + hg;
+      std::copy_n(w.q + i * q_stride + (g * group + hg) * Dh, Dh, q.data() + r * Dh);
+      row_pos[r] = w.start + i;
+    }
   }
-  std::vector<float> acc(static_cast<size_t>(rows * Dh), 0.0f);
-  float scores[kKeyBlock];
+  float scores[4][4];
   // Keys any query of the block can see: from the first query's window start to the last
   // query's own position.
   const int64_t first_pos = w.start + q_begin, last_pos = w.start + q_end - 1;
@@ -125,18 +148,67 @@ void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const Atten
     for (int64_t k0 = std::max(key_begin, range.begin); k0 <= last_pos && k0 < range.end;
          k0 += kKeyBlock) {
       const int64_t k1 = std::min({last_pos + 1, k0 + kKeyBlock, range.end});
-      for (int64_t i = q_begin; i < q_end; ++i) {
-        const int64_t pos = w.start + i;
-        // Visible keys of this query within the tile: j <= pos and pos - j < window.
-        const int64_t lo = std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
-        const int64_t hi = std::min(k1, pos + 1);
-        if (lo >= hi) continue;
-        const float* keys = range.keys + (lo - range.begin) * kv_stride + g * Dh;
-        const float* values = range.values + (lo - range.begin) * kv_stride + g * Dh;
-        for (int64_t hg = 0; hg < group; ++hg) {
-          const float* qh = w.q + i * q_stride + (g * group + hg) * Dh;
-          const int64_t r = (i - q_begin) * group + hg;
-          UpdateRow(qh, keys, values, hi - lo, kv_stride, p, scores, st[r], acc.data() + r * Dh);
+      const int64_t n = k1 - k0;
+      const float* keys = range.keys + (k0 - range.begin) * kv_stride + g * Dh;
+      const float* values = range.values + (k0 - range.begin) * kv_stride + g * Dh;
+      // Raw scores of every row against every key of the tile (4 x 4 blocks; a partial
+      // last block of keys repeats its last key and ignores the extra columns).
+      for (int64_t r0 = 0; r0 < padded; r0 += 4) {
+        for (int64_t j0 = 0; j0 < n; j0 += 4) {
+          const int64_t kj = std::min<int64_t>(j0, n - 4 >= 0 ? n - 4 : 0);
+          if (n >= 4 && Dh % 16 == 0) {
+            Dot4x4(q.data() + r0 * Dh, Dh, keys + kj * kv_stride, kv_stride, Dh, scores);
+            for (int a = 0; a < 4; ++a) {
+              for (int b = 0; b < 4; ++b) probs[(r0 + a) * kKeyBlock + kj + b] = scores[a][b];
+            }
+          } else {
+            for (int a = 0; a < 4; ++a) {
+              for (int64_t j = 0; j < n; ++j) {
+                probs[(r0 + a) * kKeyBlock + j] =
+                    Dot(q.data() + (r0 + a) * Dh, keys + j * kv_stride, Dh);
+              }
+            }
+          }
+        }
+      }
+      // Online softmax per row over its visible keys; others get probability 0.
+      for (int64_t r = 0; r < padded; ++r) {
+        float* row = probs.data() + r * kKeyBlock;
+        const int64_t pos = row_pos[r];
+        const int64_t lo = pos < 0 ? k1 : std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
+        const int64_t hi = pos < 0 ? k0 : std::min(k1, pos + 1);
+        if (lo >= hi) {  // nothing visible in this tile: state unchanged
+          alpha[r] = 1.0f;
+          std::fill(row, row + n, 0.0f);
+          continue;
+        }
+        float block_max = -std::numeric_limits<float>::infinity();
+        for (int64_t j = lo - k0; j < hi - k0; ++j) {
+          float s = row[j] * p.scale;
+          if (p.softcap > 0.0f) s = p.softcap * FastTanh(s / p.softcap);
+          row[j] = s;
+          block_max = std::max(block_max, s);
+        }
+        RowState& state = st[r];
+        const float new_max = std::max(state.max, block_max);
+        // 0 on the first tile (state.max = -inf; std::exp, FastExp clamps).
+        alpha[r] = std::exp(state.max - new_max);
+        float block_sum = 0.0f;
+        for (int64_t j = 0; j < n; ++j) {
+          const bool visible = j >= lo - k0 && j < hi - k0;
+          row[j] = visible ? FastExp(row[j] - new_max) : 0.0f;
+          block_sum += row[j];
+        }
+        state.sum = state.sum * alpha[r] + block_sum;
+        state.max = new_max;
+      }
+      for (int64_t r0 = 0; r0 < padded; r0 += 4) {
+        if (Dh % 16 == 0) {
+          AccumulateValues4(acc.data() + r0 * Dh, alpha.data() + r0,
+                            probs.data() + r0 * kKeyBlock, values, kv_stride, n, Dh);
+        } else {
+          AccumulateValuesScalar(acc.data() + r0 * Dh, alpha.data() + r0,
+                                 probs.data() + r0 * kKeyBlock, values, kv_stride, n, Dh);
         }
       }
     }

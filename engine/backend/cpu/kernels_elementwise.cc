@@ -5,15 +5,14 @@
 #include <limits>
 
 #include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/isa_dispatch.h"
 #include "engine/backend/cpu/fast_math.h"
 #include "engine/core/dtype.h"
-
-#define GEMMETER_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
 
 namespace gemmeter::cpu {
 namespace {
 
-GEMMETER_CLONES void RmsNormRow(const float* x, const float* gain, float* y, int64_t n, float eps) {
+GEMMETER_KERNEL_BODY void RmsNormRowImpl(const float* x, const float* gain, float* y, int64_t n, float eps) {
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < n; ++i) sum += x[i] * x[i];
@@ -21,38 +20,56 @@ GEMMETER_CLONES void RmsNormRow(const float* x, const float* gain, float* y, int
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * inv * gain[i];
 }
+GEMMETER_DISPATCH(void, RmsNormRow, RmsNormRowImpl,
+                  (const float* x, const float* gain, float* y, int64_t n, float eps),
+                  (x, gain, y, n, eps))
 
-GEMMETER_CLONES void AddSpan(const float* a, const float* b, float* y, int64_t n) {
+GEMMETER_KERNEL_BODY void AddSpanImpl(const float* a, const float* b, float* y, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
 }
+GEMMETER_DISPATCH(void, AddSpan, AddSpanImpl,
+                  (const float* a, const float* b, float* y, int64_t n),
+                  (a, b, y, n))
 
-GEMMETER_CLONES void GeGluSpan(const float* gate, const float* up, float* y, int64_t n) {
+GEMMETER_KERNEL_BODY void GeGluSpanImpl(const float* gate, const float* up, float* y, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) y[i] = FastGeluTanh(gate[i]) * up[i];
 }
+GEMMETER_DISPATCH(void, GeGluSpan, GeGluSpanImpl,
+                  (const float* gate, const float* up, float* y, int64_t n),
+                  (gate, up, y, n))
 
-GEMMETER_CLONES void SoftcapSpan(float* x, int64_t n, float cap) {
+GEMMETER_KERNEL_BODY void SoftcapSpanImpl(float* x, int64_t n, float cap) {
   const float inv = 1.0f / cap;
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) x[i] = cap * FastTanh(x[i] * inv);
 }
+GEMMETER_DISPATCH(void, SoftcapSpan, SoftcapSpanImpl,
+                  (float* x, int64_t n, float cap),
+                  (x, n, cap))
 
-GEMMETER_CLONES float RowMax(const float* x, int64_t n) {
+GEMMETER_KERNEL_BODY float RowMaxImpl(const float* x, int64_t n) {
   float m = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : m)
   for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
   return m;
 }
+GEMMETER_DISPATCH(float, RowMax, RowMaxImpl,
+                  (const float* x, int64_t n),
+                  (x, n))
 
-GEMMETER_CLONES float SumExp(const float* x, int64_t n, float shift) {
+GEMMETER_KERNEL_BODY float SumExpImpl(const float* x, int64_t n, float shift) {
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < n; ++i) sum += FastExp(x[i] - shift);
   return sum;
 }
+GEMMETER_DISPATCH(float, SumExp, SumExpImpl,
+                  (const float* x, int64_t n, float shift),
+                  (x, n, shift))
 
-GEMMETER_CLONES void ToBF16Span(const float* x, uint16_t* y, int64_t n) {
+GEMMETER_KERNEL_BODY void ToBF16SpanImpl(const float* x, uint16_t* y, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     uint32_t u;
@@ -61,6 +78,9 @@ GEMMETER_CLONES void ToBF16Span(const float* x, uint16_t* y, int64_t n) {
     y[i] = static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
   }
 }
+GEMMETER_DISPATCH(void, ToBF16Span, ToBF16SpanImpl,
+                  (const float* x, uint16_t* y, int64_t n),
+                  (x, y, n))
 
 // Chunks of 4096 elements per OpenMP task for the flat element-wise ops.
 constexpr int64_t kChunk = 4096;

@@ -9,24 +9,26 @@
 #include <cstring>
 
 #include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/isa_dispatch.h"
 #include "engine/backend/cpu/fast_math.h"
 #include "engine/backend/cpu/quant_kernels.h"
 #include "engine/core/error.h"
 
 namespace gemmeter::cpu {
 
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-float Dot(const float* x, const float* w, int64_t k) {
+GEMMETER_KERNEL_BODY float DotImpl(const float* x, const float* w, int64_t k) {
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < k; ++i) sum += x[i] * w[i];
   return sum;
 }
+GEMMETER_DISPATCH(float, Dot, DotImpl,
+                  (const float* x, const float* w, int64_t k),
+                  (x, w, k))
 
 namespace {
 
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-float DotBF16(const float* x, const uint16_t* w, int64_t k) {
+GEMMETER_KERNEL_BODY float DotBF16Impl(const float* x, const uint16_t* w, int64_t k) {
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < k; ++i) {
@@ -37,6 +39,9 @@ float DotBF16(const float* x, const uint16_t* w, int64_t k) {
   }
   return sum;
 }
+GEMMETER_DISPATCH(float, DotBF16, DotBF16Impl,
+                  (const float* x, const uint16_t* w, int64_t k),
+                  (x, w, k))
 
 using RowDot = float (*)(const float* x, const uint8_t* row, int64_t k);
 

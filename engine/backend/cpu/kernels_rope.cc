@@ -3,13 +3,13 @@
 #include <vector>
 
 #include "engine/backend/cpu/cpu_kernels.h"
+#include "engine/backend/cpu/isa_dispatch.h"
 #include "engine/backend/rope_frequencies.h"
 
 namespace gemmeter::cpu {
 namespace {
 
-__attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-void RotateHead(float* v, const float* cos_t, const float* sin_t, int64_t half) {
+GEMMETER_KERNEL_BODY void RotateHeadImpl(float* v, const float* cos_t, const float* sin_t, int64_t half) {
 #pragma omp simd
   for (int64_t i = 0; i < half; ++i) {
     const float a = v[i];
@@ -18,6 +18,9 @@ void RotateHead(float* v, const float* cos_t, const float* sin_t, int64_t half) 
     v[i + half] = b * cos_t[i] + a * sin_t[i];
   }
 }
+GEMMETER_DISPATCH(void, RotateHead, RotateHeadImpl,
+                  (float* v, const float* cos_t, const float* sin_t, int64_t half),
+                  (v, cos_t, sin_t, half))
 
 }  // namespace
 

@@ -25,7 +25,6 @@ typedef float Floats __attribute__((vector_size(64)));
 typedef int32_t Ints __attribute__((vector_size(64)));
 typedef uint32_t Uints __attribute__((vector_size(64)));
 typedef uint8_t Bytes __attribute__((vector_size(16)));
-typedef int8_t SignedBytes __attribute__((vector_size(16)));
 
 constexpr Uints kLane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
@@ -43,11 +42,9 @@ inline Bytes LoadBytes(const uint8_t* p) {
 inline Floats Splat(float f) { return Floats{} + f; }
 inline Floats ToFloats(Ints v) { return __builtin_convertvector(v, Floats); }
 inline Ints Widen(Bytes v) { return __builtin_convertvector(v, Ints); }  // zero-extends
-inline Ints WidenSigned(const uint8_t* p) {
-  SignedBytes v;
-  std::memcpy(&v, p, sizeof v);
-  return __builtin_convertvector(v, Ints);
-}
+// int8 -> int32 as (byte ^ 0x80) - 128: GCC vectorizes the zero-extension well but
+// lowers a signed convertvector to scalar code.
+inline Ints WidenSigned(const uint8_t* p) { return Widen(LoadBytes(p) ^ 0x80) - 128; }
 
 // IEEE binary16 -> float32: shifting the 15 magnitude bits into float position gives the
 // value times 2^-112 (exponent bias 127 vs 15), exact for subnormal halves too, so one

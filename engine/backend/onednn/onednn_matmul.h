@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <tuple>
 #include <vector>
@@ -51,8 +52,22 @@ class OnednnMatMul {
   dnnl::stream& stream_;
   bool supports_bf16_ = false;
   std::map<Key, dnnl::matmul> cache_;
-  std::vector<uint16_t> bf16_activations_;  // scratch: x rounded to bf16
-  std::vector<float> widened_weights_;       // scratch: a block of bf16 weight rows as f32
+  // Scratch that only grows (a std::vector would zero-fill whenever a larger matrix
+  // follows a smaller one: megabytes per layer).
+  template <class T>
+  struct Scratch {
+    std::unique_ptr<T[]> data;
+    size_t size = 0;
+    T* Get(size_t n) {
+      if (n > size) {
+        data.reset(new T[n]);
+        size = n;
+      }
+      return data.get();
+    }
+  };
+  Scratch<uint16_t> bf16_activations_;  // x rounded to bf16
+  Scratch<float> widened_weights_;      // a panel of weight rows widened to f32
 };
 
 }  // namespace gemmeter

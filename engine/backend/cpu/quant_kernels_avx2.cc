@@ -1,0 +1,238 @@
+// Block-format kernels (quant_kernels.h) in AVX2 + FMA + F16C intrinsics (x86-64-v3),
+// the variant for AVX2 machines. GCC's generic vectors lower the int8 -> float
+// conversions poorly at this width, so this variant is written out by hand; it follows
+// the same layouts (quant_blocks.h) and the same arithmetic as quant_kernels_isa.cc:
+// "_0" formats multiply the block's codes by x and scale the block's sum by d; K-quants
+// decode each value as d sc q - dmin m (one fused multiply-add) and multiply it by x.
+//
+// Compiled with -march=x86-64-v3; everything but the exported table has internal
+// linkage (see quant_kernels_isa.cc).
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "engine/backend/cpu/quant_kernels.h"
+
+#ifndef GEMMETER_ISA_TABLE
+#error "define GEMMETER_ISA_TABLE (the exported table's name)"
+#endif
+
+namespace gemmeter::cpu {
+namespace {
+
+inline float Half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+// 8 bytes at p, zero- or sign-extended to 8 int32 lanes.
+inline __m256i Bytes8(const uint8_t* p) {
+  return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m256i SignedBytes8(const uint8_t* p) {
+  return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m256 Float(__m256i v) { return _mm256_cvtepi32_ps(v); }
+
+// Lanes summed in a fixed order.
+inline float Sum(__m256 v) {
+  const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+// ---- "_0" formats: the 32 codes of a block as four vectors of 8 (values 8i .. 8i+7).
+struct Codes32 {
+  float d;
+  __m256 c[4];
+};
+
+inline Codes32 DecodeQ8_0(const uint8_t* b) {
+  const uint8_t* q = b + 2;
+  return {Half(b),
+          {Float(SignedBytes8(q)), Float(SignedBytes8(q + 8)), Float(SignedBytes8(q + 16)),
+           Float(SignedBytes8(q + 24))}};
+}
+
+// Nibbles of qs[0..15]: values 0..15 are the low nibbles, 16..31 the high ones.
+inline void Nibbles(const uint8_t* qs, __m256i out[4]) {
+  const __m256i lo = Bytes8(qs), lo8 = Bytes8(qs + 8);
+  const __m256i mask = _mm256_set1_epi32(0x0f);
+  out[0] = _mm256_and_si256(lo, mask);
+  out[1] = _mm256_and_si256(lo8, mask);
+  out[2] = _mm256_srli_epi32(lo, 4);
+  out[3] = _mm256_srli_epi32(lo8, 4);
+}
+
+inline Codes32 DecodeQ4_0(const uint8_t* b) {
+  __m256i n[4];
+  Nibbles(b + 2, n);
+  const __m256i eight = _mm256_set1_epi32(8);
+  Codes32 out{Half(b), {}};
+  for (int i = 0; i < 4; ++i) out.c[i] = Float(_mm256_sub_epi32(n[i], eight));
+  return out;
+}
+
+inline Codes32 DecodeQ5_0(const uint8_t* b) {
+  uint32_t qh;
+  std::memcpy(&qh, b + 2, 4);
+  __m256i n[4];
+  Nibbles(b + 6, n);
+  const __m256i high = _mm256_set1_epi32(static_cast<int>(qh));
+  const __m256i one = _mm256_set1_epi32(1), sixteen = _mm256_set1_epi32(16);
+  Codes32 out{Half(b), {}};
+  for (int i = 0; i < 4; ++i) {
+    // Value 8i + lane takes bit 8i + lane of qh as its fifth bit.
+    const __m256i shift = _mm256_setr_epi32(8 * i, 8 * i + 1, 8 * i + 2, 8 * i + 3, 8 * i + 4,
+                                            8 * i + 5, 8 * i + 6, 8 * i + 7);
+    const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(high, shift), one);
+    out.c[i] = Float(_mm256_sub_epi32(_mm256_or_si256(n[i], _mm256_slli_epi32(bit, 4)), sixteen));
+  }
+  return out;
+}
+
+template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
+float Dot32(const float* x, const uint8_t* row, int64_t k) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  for (int64_t b = 0; b < k / 32; ++b, row += kBytes, x += 32) {
+    const Codes32 p = Decode(row);
+    __m256 s0 = _mm256_mul_ps(p.c[0], _mm256_loadu_ps(x));
+    __m256 s1 = _mm256_mul_ps(p.c[1], _mm256_loadu_ps(x + 8));
+    s0 = _mm256_fmadd_ps(p.c[2], _mm256_loadu_ps(x + 16), s0);
+    s1 = _mm256_fmadd_ps(p.c[3], _mm256_loadu_ps(x + 24), s1);
+    const __m256 d = _mm256_set1_ps(p.d);
+    if (b & 1) {
+      acc1 = _mm256_fmadd_ps(d, _mm256_add_ps(s0, s1), acc1);
+    } else {
+      acc0 = _mm256_fmadd_ps(d, _mm256_add_ps(s0, s1), acc0);
+    }
+  }
+  return Sum(_mm256_add_ps(acc0, acc1));
+}
+
+template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
+void Dequantize32(const uint8_t* row, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / 32; ++b, row += kBytes, out += 32) {
+    const Codes32 p = Decode(row);
+    const __m256 d = _mm256_set1_ps(p.d);
+    for (int i = 0; i < 4; ++i) _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(d, p.c[i]));
+  }
+}
+
+// ---- K-quants: Emit(position, w) receives values [position, position + 8) of the block.
+inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min) {
+  uint8_t sc, m;
+  if (j < 4) {
+    sc = s[j] & 63;
+    m = s[j + 4] & 63;
+  } else {
+    sc = static_cast<uint8_t>((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
+    m = static_cast<uint8_t>((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+  }
+  *scale = static_cast<float>(sc);
+  *min = static_cast<float>(m);
+}
+
+template <bool kFifthBit, class Emit>
+inline void DecodeQ45K(const uint8_t* b, Emit&& emit) {
+  const float d = Half(b), dmin = Half(b + 2);
+  const uint8_t* scales = b + 4;
+  const uint8_t* qh = b + 16;
+  const uint8_t* qs = kFifthBit ? b + 48 : b + 16;
+  const __m256i mask = _mm256_set1_epi32(0x0f), one = _mm256_set1_epi32(1);
+  for (int c = 0; c < 4; ++c) {
+    float sc0, m0, sc1, m1;
+    ScaleMin(2 * c, scales, &sc0, &m0);
+    ScaleMin(2 * c + 1, scales, &sc1, &m1);
+    const __m256 scale0 = _mm256_set1_ps(d * sc0), min0 = _mm256_set1_ps(dmin * m0);
+    const __m256 scale1 = _mm256_set1_ps(d * sc1), min1 = _mm256_set1_ps(dmin * m1);
+    for (int l = 0; l < 32; l += 8) {
+      const __m256i q = Bytes8(qs + 32 * c + l);
+      __m256i lo = _mm256_and_si256(q, mask), hi = _mm256_srli_epi32(q, 4);
+      if constexpr (kFifthBit) {
+        const __m256i h = Bytes8(qh + l);
+        lo = _mm256_or_si256(lo, _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, 2 * c), one), 4));
+        hi = _mm256_or_si256(hi, _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, 2 * c + 1), one), 4));
+      }
+      emit(64 * c + l, _mm256_fmsub_ps(Float(lo), scale0, min0));
+      emit(64 * c + 32 + l, _mm256_fmsub_ps(Float(hi), scale1, min1));
+    }
+  }
+}
+
+// q6_k: value l + 32 i of a half (l < 32) has sub-block 2 i + l / 16.
+template <class Emit>
+inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
+  const float d = Half(b + 208);
+  const __m256i mask = _mm256_set1_epi32(0x0f), three = _mm256_set1_epi32(3);
+  const __m256i thirty_two = _mm256_set1_epi32(32);
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* ql = b + 64 * half;
+    const uint8_t* qh = b + 128 + 32 * half;
+    const auto* sc = reinterpret_cast<const int8_t*>(b + 192 + 8 * half);
+    for (int l = 0; l < 32; l += 8) {
+      const __m256i a = Bytes8(ql + l), a32 = Bytes8(ql + 32 + l), h = Bytes8(qh + l);
+      auto high = [&](int shift) {
+        return _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(h, shift), three), 4);
+      };
+      const __m256i codes[4] = {_mm256_or_si256(_mm256_and_si256(a, mask), high(0)),
+                                _mm256_or_si256(_mm256_and_si256(a32, mask), high(2)),
+                                _mm256_or_si256(_mm256_srli_epi32(a, 4), high(4)),
+                                _mm256_or_si256(_mm256_srli_epi32(a32, 4), high(6))};
+      for (int i = 0; i < 4; ++i) {
+        const __m256 scale = _mm256_set1_ps(d * static_cast<float>(sc[2 * i + l / 16]));
+        emit(128 * half + 32 * i + l,
+             _mm256_mul_ps(scale, Float(_mm256_sub_epi32(codes[i], thirty_two))));
+      }
+    }
+  }
+}
+
+struct Q4K {
+  template <class Emit>
+  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<false>(b, e); }
+};
+struct Q5K {
+  template <class Emit>
+  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<true>(b, e); }
+};
+struct Q6K {
+  template <class Emit>
+  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ6K(b, e); }
+};
+
+template <class Format, size_t kBytes>
+float DotK(const float* x, const uint8_t* row, int64_t k) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, x += 256) {
+    Format{}(row, [&](int pos, __m256 w) {
+      acc[(pos >> 3) & 1] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + pos), acc[(pos >> 3) & 1]);
+    });
+  }
+  return Sum(_mm256_add_ps(acc[0], acc[1]));
+}
+
+template <class Format, size_t kBytes>
+void DequantizeK(const uint8_t* row, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, out += 256) {
+    Format{}(row, [&](int pos, __m256 w) { _mm256_storeu_ps(out + pos, w); });
+  }
+}
+
+// In kBlockDTypes order: q8_0, q4_0, q5_0, q4_k, q5_k, q6_k.
+const BlockKernels kTable[] = {
+    {Dot32<DecodeQ8_0, 34>, Dequantize32<DecodeQ8_0, 34>},
+    {Dot32<DecodeQ4_0, 18>, Dequantize32<DecodeQ4_0, 18>},
+    {Dot32<DecodeQ5_0, 22>, Dequantize32<DecodeQ5_0, 22>},
+    {DotK<Q4K, 144>, DequantizeK<Q4K, 144>},
+    {DotK<Q5K, 176>, DequantizeK<Q5K, 176>},
+    {DotK<Q6K, 210>, DequantizeK<Q6K, 210>},
+};
+
+}  // namespace
+
+const BlockKernels* GEMMETER_ISA_TABLE() { return kTable; }
+
+}  // namespace gemmeter::cpu

@@ -1,0 +1,224 @@
+// Block-format kernels (quant_kernels.h) in AVX-512 intrinsics (x86-64-v4: F, BW, DQ,
+// VL): 16 values per vector, and q5_0's fifth bits applied straight from the block's
+// 32-bit mask as a mask register. Same layouts (quant_blocks.h) and arithmetic as the
+// AVX2 variant (quant_kernels_avx2.cc): "_0" formats multiply the block's codes by x and
+// scale the block's sum by d; K-quants decode each value as d sc q - dmin m (one fused
+// multiply-add) and multiply it by x.
+//
+// Compiled with -march=x86-64-v4; everything but the exported table has internal
+// linkage (see quant_kernels_isa.cc).
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "engine/backend/cpu/quant_kernels.h"
+
+#ifndef GEMMETER_ISA_TABLE
+#error "define GEMMETER_ISA_TABLE (the exported table's name)"
+#endif
+
+namespace gemmeter::cpu {
+namespace {
+
+inline float Half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+// 16 bytes at p, zero- or sign-extended to 16 int32 lanes.
+inline __m512i Bytes16(const uint8_t* p) {
+  return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m512i SignedBytes16(const uint8_t* p) {
+  return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m512 Float(__m512i v) { return _mm512_cvtepi32_ps(v); }
+
+// Lanes summed in a fixed order (halves, then the AVX2 tree).
+inline float Sum(__m512 v) {
+  const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v),
+                                  _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+// ---- "_0" formats: the 32 codes of a block as two vectors of 16 (values 16i .. 16i+15).
+struct Codes32 {
+  float d;
+  __m512 c[2];
+};
+
+inline Codes32 DecodeQ8_0(const uint8_t* b) {
+  return {Half(b), {Float(SignedBytes16(b + 2)), Float(SignedBytes16(b + 18))}};
+}
+
+inline Codes32 DecodeQ4_0(const uint8_t* b) {
+  const __m512i q = Bytes16(b + 2), eight = _mm512_set1_epi32(8);
+  return {Half(b),
+          {Float(_mm512_sub_epi32(_mm512_and_si512(q, _mm512_set1_epi32(0x0f)), eight)),
+           Float(_mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight))}};
+}
+
+inline Codes32 DecodeQ5_0(const uint8_t* b) {
+  uint32_t qh;
+  std::memcpy(&qh, b + 2, 4);
+  const __m512i q = Bytes16(b + 6), sixteen = _mm512_set1_epi32(16);
+  // Bit j of qh is the fifth bit (16) of value j: a mask register per 16 values.
+  const __m512i lo4 = _mm512_and_si512(q, _mm512_set1_epi32(0x0f));
+  const __m512i hi4 = _mm512_srli_epi32(q, 4);
+  const __m512i lo = _mm512_mask_or_epi32(lo4, static_cast<__mmask16>(qh), lo4, sixteen);
+  const __m512i hi = _mm512_mask_or_epi32(hi4, static_cast<__mmask16>(qh >> 16), hi4, sixteen);
+  return {Half(b), {Float(_mm512_sub_epi32(lo, sixteen)), Float(_mm512_sub_epi32(hi, sixteen))}};
+}
+
+template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
+float Dot32(const float* x, const uint8_t* row, int64_t k) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  const int64_t blocks = k / 32;
+  int64_t b = 0;
+  for (; b + 2 <= blocks; b += 2, row += 2 * kBytes, x += 64) {
+    const Codes32 p = Decode(row), q = Decode(row + kBytes);
+    const __m512 sp = _mm512_fmadd_ps(p.c[1], _mm512_loadu_ps(x + 16),
+                                      _mm512_mul_ps(p.c[0], _mm512_loadu_ps(x)));
+    const __m512 sq = _mm512_fmadd_ps(q.c[1], _mm512_loadu_ps(x + 48),
+                                      _mm512_mul_ps(q.c[0], _mm512_loadu_ps(x + 32)));
+    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(p.d), sp, acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_set1_ps(q.d), sq, acc1);
+  }
+  if (b < blocks) {
+    const Codes32 p = Decode(row);
+    const __m512 sp = _mm512_fmadd_ps(p.c[1], _mm512_loadu_ps(x + 16),
+                                      _mm512_mul_ps(p.c[0], _mm512_loadu_ps(x)));
+    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(p.d), sp, acc0);
+  }
+  return Sum(_mm512_add_ps(acc0, acc1));
+}
+
+template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
+void Dequantize32(const uint8_t* row, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / 32; ++b, row += kBytes, out += 32) {
+    const Codes32 p = Decode(row);
+    const __m512 d = _mm512_set1_ps(p.d);
+    _mm512_storeu_ps(out, _mm512_mul_ps(d, p.c[0]));
+    _mm512_storeu_ps(out + 16, _mm512_mul_ps(d, p.c[1]));
+  }
+}
+
+// ---- K-quants: Emit(position, w) receives values [position, position + 16) of the block.
+inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min) {
+  uint8_t sc, m;
+  if (j < 4) {
+    sc = s[j] & 63;
+    m = s[j + 4] & 63;
+  } else {
+    sc = static_cast<uint8_t>((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
+    m = static_cast<uint8_t>((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+  }
+  *scale = static_cast<float>(sc);
+  *min = static_cast<float>(m);
+}
+
+template <bool kFifthBit, class Emit>
+inline void DecodeQ45K(const uint8_t* b, Emit&& emit) {
+  const float d = Half(b), dmin = Half(b + 2);
+  const uint8_t* scales = b + 4;
+  const uint8_t* qh = b + 16;
+  const uint8_t* qs = kFifthBit ? b + 48 : b + 16;
+  const __m512i mask = _mm512_set1_epi32(0x0f), one = _mm512_set1_epi32(1);
+  for (int c = 0; c < 4; ++c) {
+    float sc0, m0, sc1, m1;
+    ScaleMin(2 * c, scales, &sc0, &m0);
+    ScaleMin(2 * c + 1, scales, &sc1, &m1);
+    const __m512 scale0 = _mm512_set1_ps(d * sc0), min0 = _mm512_set1_ps(dmin * m0);
+    const __m512 scale1 = _mm512_set1_ps(d * sc1), min1 = _mm512_set1_ps(dmin * m1);
+    for (int l = 0; l < 32; l += 16) {
+      const __m512i q = Bytes16(qs + 32 * c + l);
+      __m512i lo = _mm512_and_si512(q, mask), hi = _mm512_srli_epi32(q, 4);
+      if constexpr (kFifthBit) {
+        const __m512i h = Bytes16(qh + l);
+        lo = _mm512_or_si512(lo, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(h, 2 * c), one), 4));
+        hi = _mm512_or_si512(hi, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(h, 2 * c + 1), one), 4));
+      }
+      emit(64 * c + l, _mm512_fmsub_ps(Float(lo), scale0, min0));
+      emit(64 * c + 32 + l, _mm512_fmsub_ps(Float(hi), scale1, min1));
+    }
+  }
+}
+
+// q6_k: value l + 32 i of a half (l < 32) has sub-block 2 i + l / 16.
+template <class Emit>
+inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
+  const float d = Half(b + 208);
+  const __m512i mask = _mm512_set1_epi32(0x0f), three = _mm512_set1_epi32(3);
+  const __m512i thirty_two = _mm512_set1_epi32(32);
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* ql = b + 64 * half;
+    const uint8_t* qh = b + 128 + 32 * half;
+    const auto* sc = reinterpret_cast<const int8_t*>(b + 192 + 8 * half);
+    for (int l = 0; l < 32; l += 16) {
+      const __m512i a = Bytes16(ql + l), a32 = Bytes16(ql + 32 + l), h = Bytes16(qh + l);
+      auto high = [&](int shift) {
+        return _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(h, shift), three), 4);
+      };
+      const __m512i codes[4] = {_mm512_or_si512(_mm512_and_si512(a, mask), high(0)),
+                                _mm512_or_si512(_mm512_and_si512(a32, mask), high(2)),
+                                _mm512_or_si512(_mm512_srli_epi32(a, 4), high(4)),
+                                _mm512_or_si512(_mm512_srli_epi32(a32, 4), high(6))};
+      for (int i = 0; i < 4; ++i) {
+        const __m512 scale = _mm512_set1_ps(d * static_cast<float>(sc[2 * i + l / 16]));
+        emit(128 * half + 32 * i + l,
+             _mm512_mul_ps(scale, Float(_mm512_sub_epi32(codes[i], thirty_two))));
+      }
+    }
+  }
+}
+
+struct Q4K {
+  template <class Emit>
+  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<false>(b, e); }
+};
+struct Q5K {
+  template <class Emit>
+  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<true>(b, e); }
+};
+struct Q6K {
+  template <class Emit>
+  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ6K(b, e); }
+};
+
+template <class Format, size_t kBytes>
+float DotK(const float* x, const uint8_t* row, int64_t k) {
+  __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, x += 256) {
+    Format{}(row, [&](int pos, __m512 w) {
+      acc[(pos >> 4) & 1] = _mm512_fmadd_ps(w, _mm512_loadu_ps(x + pos), acc[(pos >> 4) & 1]);
+    });
+  }
+  return Sum(_mm512_add_ps(acc[0], acc[1]));
+}
+
+template <class Format, size_t kBytes>
+void DequantizeK(const uint8_t* row, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, out += 256) {
+    Format{}(row, [&](int pos, __m512 w) { _mm512_storeu_ps(out + pos, w); });
+  }
+}
+
+// In kBlockDTypes order: q8_0, q4_0, q5_0, q4_k, q5_k, q6_k.
+const BlockKernels kTable[] = {
+    {Dot32<DecodeQ8_0, 34>, Dequantize32<DecodeQ8_0, 34>},
+    {Dot32<DecodeQ4_0, 18>, Dequantize32<DecodeQ4_0, 18>},
+    {Dot32<DecodeQ5_0, 22>, Dequantize32<DecodeQ5_0, 22>},
+    {DotK<Q4K, 144>, DequantizeK<Q4K, 144>},
+    {DotK<Q5K, 176>, DequantizeK<Q5K, 176>},
+    {DotK<Q6K, 210>, DequantizeK<Q6K, 210>},
+};
+
+}  // namespace
+
+const BlockKernels* GEMMETER_ISA_TABLE() { return kTable; }
+
+}  // namespace gemmeter::cpu
