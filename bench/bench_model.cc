@@ -6,6 +6,10 @@
 //   model/<backend>/<weights>/<model>/decode/ctx=128 one token after a 128-token context,
 //                                                   logits on the host; the cache is cut
 //                                                   back to 128 after every step
+//   model/<backend>/<weights>/<model>/tg128          128 tokens decoded one at a time from
+//                                                   an empty cache, logits of each on the
+//                                                   host: llama-bench's tg128
+// prefill/T=512 is llama-bench's pp512 (one batch of 512 tokens, last logits only).
 // The reference backend (~24 tokens/s prefill, ~5 decode on 2 cores) runs a 32-token
 // prefill and a fixed, small number of iterations instead.
 //
@@ -137,6 +141,34 @@ void BM_Decode(benchmark::State& state, const std::string& backend, std::optiona
   });
 }
 
+void BM_Generate(benchmark::State& state, const std::string& backend,
+                 std::optional<DType> dtype, int64_t count) {
+  Guarded(state, [&] {
+    Model& model = CachedModel(backend, dtype);
+    const std::vector<int32_t> tokens = Tokens(model.config(), count);
+    KvCache cache = model.NewCache(count);
+    auto run = [&] {
+      cache.Truncate(0);
+      for (int64_t i = 0; i < count; ++i) {
+        const SequenceInput next{&cache, std::span(tokens).subspan(static_cast<size_t>(i), 1)};
+        benchmark::DoNotOptimize(model.ForwardToHost({&next, 1}, LogitsFor::kLastPosition));
+      }
+    };
+    run();  // warm-up
+    const double seconds = TimedLoop(state, model.backend(), run);
+    // Work of the whole run: each step is a one-token forward at its position.
+    Work total;
+    for (int64_t i = 0; i < count; ++i) {
+      const Work w = ForwardWork(model, i, 1);
+      total.flops += w.flops;
+      total.bytes += w.bytes;
+    }
+    ReportWork(state, total, dtype.value_or(DType::kF32), seconds);
+    state.counters["tokens"] =
+        benchmark::Counter(double(count), benchmark::Counter::kIsIterationInvariantRate);
+  });
+}
+
 }  // namespace
 
 void RegisterModelBenchmarks() {
@@ -167,15 +199,20 @@ void RegisterModelBenchmarks() {
       auto* decode = benchmark::RegisterBenchmark(
           fmt::format("{}/decode/ctx={}", prefix, 128).c_str(),
           [=](benchmark::State& state) { BM_Decode(state, backend, dtype, 128); });
-      for (auto* b : {prefill, decode}) b->Unit(benchmark::kMillisecond)->UseRealTime();
+      auto* generate = benchmark::RegisterBenchmark(
+          fmt::format("{}/tg{}", prefix, slow ? 8 : 128).c_str(),
+          [=](benchmark::State& state) { BM_Generate(state, backend, dtype, slow ? 8 : 128); });
+      for (auto* b : {prefill, decode, generate}) b->Unit(benchmark::kMillisecond)->UseRealTime();
       if (slow) {
         // Fixed counts: the library then calls each function once, so the 128-token
         // context (~5 s here) is prefilled once rather than once per sizing round.
         prefill->Iterations(2);
         decode->Iterations(8);
+        generate->Iterations(1);
       } else {
         prefill->MinTime(2.0);
         decode->MinTime(2.0);
+        generate->MinTime(4.0);
       }
     }
   }

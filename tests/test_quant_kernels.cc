@@ -17,6 +17,7 @@
 #include <random>
 #include <set>
 
+#include "engine/backend/backend.h"
 #include "engine/backend/cpu/quant_kernels.h"
 #include "engine/build_config.h"
 #include "engine/io/gguf.h"
@@ -93,6 +94,27 @@ TEST_CASE("the kernel variant can be chosen, and a bad choice is refused", "[qua
   CHECK(cpu::AvailableIsas().front() == cpu::Isa::kPortable);
   CHECK_THROWS_WITH(cpu::KernelsFor(DType::kF32, cpu::Isa::kPortable),
                     Catch::Contains("not a block format"));
+}
+
+TEST_CASE("host backends use imported weights in place and keep their owner alive",
+          "[quant_kernels][memory]") {
+  // What keeps resident memory at the file's size with native GGUF weights: the tensor is
+  // the memory-mapped bytes themselves, held by the mapping's owner.
+  for (std::string_view name : AvailableBackends()) {
+    auto backend = MakeBackend(name);
+    std::vector<uint8_t> bytes(RowBytes(DType::kQ8_0, 64) * 3, 0);
+    bool released = false;
+    {
+      std::shared_ptr<const void> owner(bytes.data(), [&](const void*) { released = true; });
+      const Tensor t = backend->ImportWeights({3, 64}, DType::kQ8_0, bytes.data(), owner);
+      owner.reset();
+      INFO(name);
+      CHECK(t.data() == bytes.data());
+      CHECK(t.bytes() == bytes.size());
+      CHECK_FALSE(released);  // the tensor holds the owner
+    }
+    CHECK(released);
+  }
 }
 
 }  // namespace

@@ -45,6 +45,13 @@ std::string_view OpName(Op op) {
   return i < std::size(kOps) ? kOps[i].name : "?";
 }
 
+Tensor Backend::ImportWeights(const Shape& shape, DType dtype, const void* host,
+                              std::shared_ptr<const void> /*keep_alive*/) {
+  Tensor t = Allocate(shape, dtype);
+  Upload(t, host, dtype);
+  return t;
+}
+
 void Backend::CheckWeightSupported(Op op, const Tensor& weight) const {
   Check(Supports(op, weight.dtype()), "{}: backend '{}' does not support {} weights ({})",
         OpName(op), name(), DTypeName(weight.dtype()), weight);

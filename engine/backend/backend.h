@@ -115,6 +115,12 @@ class Backend {
   virtual Tensor Allocate(const Shape& shape, DType dtype) = 0;
   // Writes host data of `host_dtype` (f32, bf16 or f16) into `dst`, converting to dst's dtype.
   virtual void Upload(const Tensor& dst, const void* host, DType host_dtype) = 0;
+  // A read-only weight tensor over `host` bytes (already in `dtype`) that `keep_alive`
+  // keeps valid, such as a memory-mapped file: host backends use the bytes in place, so
+  // resident memory holds the weights once (as llama.cpp's mmap does); device backends
+  // copy them. Ops never write weights. The default allocates and uploads.
+  virtual Tensor ImportWeights(const Shape& shape, DType dtype, const void* host,
+                               std::shared_ptr<const void> keep_alive);
   // Reads `src` into host float32 (src may be f32 or bf16), after the work queued before it.
   virtual void Download(const Tensor& src, float* host) = 0;
   // Returns when every op issued so far has finished. Device backends queue work on a

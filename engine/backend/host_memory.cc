@@ -27,6 +27,16 @@ Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner) {
   return Tensor(std::move(storage), 0, shape, dtype, owner);
 }
 
+Tensor WrapHostTensor(const Shape& shape, DType dtype, const void* host,
+                      std::shared_ptr<const void> keep_alive, Backend* owner) {
+  auto storage = std::make_shared<TensorStorage>();
+  const int64_t cols = shape.empty() ? 1 : shape.back();
+  storage->data = const_cast<void*>(host);  // read-only by contract: ops never write weights
+  storage->bytes = static_cast<size_t>(cols == 0 ? 0 : NumElements(shape) / cols) * RowBytes(dtype, cols);
+  storage->owner = std::const_pointer_cast<void>(std::move(keep_alive));
+  return Tensor(std::move(storage), 0, shape, dtype, owner);
+}
+
 void UploadToHost(const Tensor& dst, const void* host, DType host_dtype, const char* backend) {
   const size_t n = static_cast<size_t>(dst.numel());
   if (host_dtype == dst.dtype()) {

@@ -12,6 +12,10 @@ namespace gemmeter {
 class Backend;
 
 Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner);
+// A tensor over `host` (not copied), valid while `keep_alive` lives: ImportWeights of the
+// host backends.
+Tensor WrapHostTensor(const Shape& shape, DType dtype, const void* host,
+                      std::shared_ptr<const void> keep_alive, Backend* owner);
 // dst (f32 or bf16) <- host data of `host_dtype` (f32, bf16 or f16).
 void UploadToHost(const Tensor& dst, const void* host, DType host_dtype, const char* backend);
 // host f32 <- src (f32, bf16 or f16).

@@ -66,6 +66,7 @@ class GgufFile final : public TensorSource {
   const StoredTensor* Find(const std::string& name) const override;
   std::vector<std::string> Names() const override;  // in file order
   std::string Describe() const override { return file_->path(); }
+  std::shared_ptr<const void> Mapping() const override { return file_; }
   void ReadRowsAsF32(const StoredTensor& tensor, int64_t begin, int64_t count,
                      float* out) const override;
   uint32_t TensorTypeId(const StoredTensor& tensor) const;
@@ -73,7 +74,7 @@ class GgufFile final : public TensorSource {
  private:
   const GgufValue& Get(const std::string& key) const;
 
-  std::unique_ptr<MappedFile> file_;
+  std::shared_ptr<const MappedFile> file_;
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
   std::map<std::string, GgufValue> metadata_;

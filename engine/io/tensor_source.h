@@ -3,6 +3,7 @@
 // weight by name and has it convert (or dequantize) the data to float32.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ class TensorSource {
   virtual std::vector<std::string> Names() const = 0;
   // For messages: the file or folder the tensors come from.
   virtual std::string Describe() const = 0;
+  // When not null: holding it keeps every tensor's `data` valid after the source itself is
+  // gone (the memory map of the file), so weights can be used in place.
+  virtual std::shared_ptr<const void> Mapping() const { return nullptr; }
   // Converts `tensor` (one of this source's) to numel float32 values in PyTorch order,
   // dequantizing if needed. Throws Error naming the tensor and its type when it cannot.
   virtual void ReadAsF32(const StoredTensor& tensor, float* out) const;

@@ -73,8 +73,12 @@ class Loader {
              t.file, name, t.type_name, backend_.name(), OpName(op));
       }
     }
+    const bool as_stored = !t.plain && IsBlockFormat(t.dtype) && dtype == t.dtype;
+    if (as_stored && source_.Mapping()) {  // used in place: the file's pages are the weights
+      return backend_.ImportWeights(t.shape, dtype, t.data, source_.Mapping());
+    }
     Tensor out = backend_.Allocate(t.shape, dtype);
-    if (t.plain || (IsBlockFormat(t.dtype) && dtype == t.dtype)) {  // converted or copied as is
+    if (t.plain || as_stored) {  // converted or copied as is
       backend_.Upload(out, t.data, t.dtype);
       return out;
     }

@@ -42,6 +42,11 @@ bool OnednnBackend::Supports(Op op, DType weight_dtype) const {
   }
 }
 
+Tensor OnednnBackend::ImportWeights(const Shape& shape, DType dtype, const void* host,
+                                  std::shared_ptr<const void> keep_alive) {
+  return WrapHostTensor(shape, dtype, host, std::move(keep_alive), this);
+}
+
 Tensor OnednnBackend::Allocate(const Shape& shape, DType dtype) {
   return AllocateHostTensor(shape, dtype, this);
 }

@@ -19,6 +19,8 @@ class OnednnBackend final : public Backend {
   std::string Describe() const override;
   bool Supports(Op op, DType weight_dtype) const override;
 
+  Tensor ImportWeights(const Shape& shape, DType dtype, const void* host,
+                       std::shared_ptr<const void> keep_alive) override;
   Tensor Allocate(const Shape& shape, DType dtype) override;
   void Upload(const Tensor& dst, const void* host, DType host_dtype) override;
   void Download(const Tensor& src, float* host) override;

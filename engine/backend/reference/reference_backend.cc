@@ -28,6 +28,11 @@ bool ReferenceBackend::Supports(Op op, DType weight_dtype) const {
   }
 }
 
+Tensor ReferenceBackend::ImportWeights(const Shape& shape, DType dtype, const void* host,
+                                  std::shared_ptr<const void> keep_alive) {
+  return WrapHostTensor(shape, dtype, host, std::move(keep_alive), this);
+}
+
 Tensor ReferenceBackend::Allocate(const Shape& shape, DType dtype) {
   return AllocateHostTensor(shape, dtype, this);
 }

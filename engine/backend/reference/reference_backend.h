@@ -11,6 +11,8 @@ class ReferenceBackend final : public Backend {
   std::string_view name() const override { return "reference"; }
   bool Supports(Op op, DType weight_dtype) const override;
 
+  Tensor ImportWeights(const Shape& shape, DType dtype, const void* host,
+                       std::shared_ptr<const void> keep_alive) override;
   Tensor Allocate(const Shape& shape, DType dtype) override;
   void Upload(const Tensor& dst, const void* host, DType host_dtype) override;
   void Download(const Tensor& src, float* host) override;
