@@ -10,7 +10,7 @@
 // forces a variant, as for the block-format kernels.
 #pragma once
 
-#include "engine/backend/cpu/quant_kernels.h"
+#include "engine/backend/cpu/isa.h"
 #include "engine/build_config.h"
 
 // The body of a dispatched kernel: inlined into each variant, where it is compiled for

@@ -109,6 +109,52 @@ struct RowState {
   float sum = 0.0f;
 };
 
+// One row of a tile: scores row[0, n) become the probabilities e^(s - max) of the visible
+// keys [lo, hi) (0 elsewhere) after scaling and soft-capping, and the row's running max
+// and sum are updated; returns the factor alpha = e^(old max - new max) that rescales the
+// row's accumulator (1 when nothing in the tile is visible: the state is unchanged).
+GEMMETER_KERNEL_BODY float SoftmaxTileRowImpl(float* row, int64_t n, int64_t lo, int64_t hi,
+                                              float scale, float softcap, float* max,
+                                              float* sum) {
+  if (lo >= hi) {
+    std::fill(row, row + n, 0.0f);
+    return 1.0f;
+  }
+  float block_max = -std::numeric_limits<float>::infinity();
+  if (softcap > 0.0f) {
+    const float inv = 1.0f / softcap;
+#pragma omp simd reduction(max : block_max)
+    for (int64_t j = lo; j < hi; ++j) {
+      row[j] = softcap * FastTanh(row[j] * scale * inv);
+      block_max = row[j] > block_max ? row[j] : block_max;
+    }
+  } else {
+#pragma omp simd reduction(max : block_max)
+    for (int64_t j = lo; j < hi; ++j) {
+      row[j] *= scale;
+      block_max = row[j] > block_max ? row[j] : block_max;
+    }
+  }
+  const float new_max = std::max(*max, block_max);
+  // 0 on the first tile (*max = -inf; std::exp, FastExp clamps).
+  const float alpha = std::exp(*max - new_max);
+  float block_sum = 0.0f;
+#pragma omp simd reduction(+ : block_sum)
+  for (int64_t j = lo; j < hi; ++j) {
+    row[j] = FastExp(row[j] - new_max);
+    block_sum += row[j];
+  }
+  std::fill(row, row + lo, 0.0f);
+  std::fill(row + hi, row + n, 0.0f);
+  *sum = *sum * alpha + block_sum;
+  *max = new_max;
+  return alpha;
+}
+GEMMETER_DISPATCH(float, SoftmaxTileRow, SoftmaxTileRowImpl,
+                  (float* row, int64_t n, int64_t lo, int64_t hi, float scale, float softcap,
+                   float* max, float* sum),
+                  (row, n, lo, hi, scale, softcap, max, sum))
+
 // One task: a block of queries of one sequence against one kv head. Each task owns its
 // outputs, so tasks run in any order on any thread with the same results.
 //
@@ -173,34 +219,11 @@ void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const Atten
       }
       // Online softmax per row over its visible keys; others get probability 0.
       for (int64_t r = 0; r < padded; ++r) {
-        float* row = probs.data() + r * kKeyBlock;
         const int64_t pos = row_pos[r];
         const int64_t lo = pos < 0 ? k1 : std::max(k0, p.window > 0 ? pos - p.window + 1 : int64_t{0});
         const int64_t hi = pos < 0 ? k0 : std::min(k1, pos + 1);
-        if (lo >= hi) {  // nothing visible in this tile: state unchanged
-          alpha[r] = 1.0f;
-          std::fill(row, row + n, 0.0f);
-          continue;
-        }
-        float block_max = -std::numeric_limits<float>::infinity();
-        for (int64_t j = lo - k0; j < hi - k0; ++j) {
-          float s = row[j] * p.scale;
-          if (p.softcap > 0.0f) s = p.softcap * FastTanh(s / p.softcap);
-          row[j] = s;
-          block_max = std::max(block_max, s);
-        }
-        RowState& state = st[r];
-        const float new_max = std::max(state.max, block_max);
-        // 0 on the first tile (state.max = -inf; std::exp, FastExp clamps).
-        alpha[r] = std::exp(state.max - new_max);
-        float block_sum = 0.0f;
-        for (int64_t j = 0; j < n; ++j) {
-          const bool visible = j >= lo - k0 && j < hi - k0;
-          row[j] = visible ? FastExp(row[j] - new_max) : 0.0f;
-          block_sum += row[j];
-        }
-        state.sum = state.sum * alpha[r] + block_sum;
-        state.max = new_max;
+        alpha[r] = SoftmaxTileRow(probs.data() + r * kKeyBlock, n, lo - k0, hi - k0, p.scale,
+                                  p.softcap, &st[r].max, &st[r].sum);
       }
       for (int64_t r0 = 0; r0 < padded; r0 += 4) {
         if (Dh % 16 == 0) {

@@ -1,12 +1,12 @@
 // Block-format kernels (quant_kernels.h) in AVX2 + FMA + F16C intrinsics (x86-64-v3),
 // the variant for AVX2 machines. GCC's generic vectors lower the int8 -> float
 // conversions poorly at this width, so this variant is written out by hand; it follows
-// the same layouts (quant_blocks.h) and the same arithmetic as quant_kernels_isa.cc:
+// the same layouts (quant_blocks.h) and the same arithmetic as the portable variant:
 // "_0" formats multiply the block's codes by x and scale the block's sum by d; K-quants
 // decode each value as d sc q - dmin m (one fused multiply-add) and multiply it by x.
 //
 // Compiled with -march=x86-64-v3; everything but the exported table has internal
-// linkage (see quant_kernels_isa.cc).
+// linkage (see quant_kernels_portable.cc).
 #include <immintrin.h>
 
 #include <cstdint>
@@ -20,6 +20,16 @@
 
 namespace gemmeter::cpu {
 namespace {
+
+using Vec = __m256;
+constexpr int kLanes = 8;
+inline Vec Zero() { return _mm256_setzero_ps(); }
+inline Vec Load(const float* p) { return _mm256_loadu_ps(p); }
+inline void Store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+inline Vec Splat(float f) { return _mm256_set1_ps(f); }
+inline Vec Mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+inline Vec Add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+inline Vec Fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
 
 inline float Half(const uint8_t* p) {
   uint16_t h;
@@ -44,9 +54,10 @@ inline float Sum(__m256 v) {
 }
 
 // ---- "_0" formats: the 32 codes of a block as four vectors of 8 (values 8i .. 8i+7).
+constexpr int kCodeVectors = 4;
 struct Codes32 {
   float d;
-  __m256 c[4];
+  Vec c[kCodeVectors];
 };
 
 inline Codes32 DecodeQ8_0(const uint8_t* b) {
@@ -93,47 +104,8 @@ inline Codes32 DecodeQ5_0(const uint8_t* b) {
   return out;
 }
 
-template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
-float Dot32(const float* x, const uint8_t* row, int64_t k) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  for (int64_t b = 0; b < k / 32; ++b, row += kBytes, x += 32) {
-    const Codes32 p = Decode(row);
-    __m256 s0 = _mm256_mul_ps(p.c[0], _mm256_loadu_ps(x));
-    __m256 s1 = _mm256_mul_ps(p.c[1], _mm256_loadu_ps(x + 8));
-    s0 = _mm256_fmadd_ps(p.c[2], _mm256_loadu_ps(x + 16), s0);
-    s1 = _mm256_fmadd_ps(p.c[3], _mm256_loadu_ps(x + 24), s1);
-    const __m256 d = _mm256_set1_ps(p.d);
-    if (b & 1) {
-      acc1 = _mm256_fmadd_ps(d, _mm256_add_ps(s0, s1), acc1);
-    } else {
-      acc0 = _mm256_fmadd_ps(d, _mm256_add_ps(s0, s1), acc0);
-    }
-  }
-  return Sum(_mm256_add_ps(acc0, acc1));
-}
-
-template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
-void Dequantize32(const uint8_t* row, float* out, int64_t k) {
-  for (int64_t b = 0; b < k / 32; ++b, row += kBytes, out += 32) {
-    const Codes32 p = Decode(row);
-    const __m256 d = _mm256_set1_ps(p.d);
-    for (int i = 0; i < 4; ++i) _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(d, p.c[i]));
-  }
-}
-
 // ---- K-quants: Emit(position, w) receives values [position, position + 8) of the block.
-inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min) {
-  uint8_t sc, m;
-  if (j < 4) {
-    sc = s[j] & 63;
-    m = s[j + 4] & 63;
-  } else {
-    sc = static_cast<uint8_t>((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
-    m = static_cast<uint8_t>((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
-  }
-  *scale = static_cast<float>(sc);
-  *min = static_cast<float>(m);
-}
+inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min);  // common.inc
 
 template <bool kFifthBit, class Emit>
 inline void DecodeQ45K(const uint8_t* b, Emit&& emit) {
@@ -190,46 +162,7 @@ inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
   }
 }
 
-struct Q4K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<false>(b, e); }
-};
-struct Q5K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<true>(b, e); }
-};
-struct Q6K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ6K(b, e); }
-};
-
-template <class Format, size_t kBytes>
-float DotK(const float* x, const uint8_t* row, int64_t k) {
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, x += 256) {
-    Format{}(row, [&](int pos, __m256 w) {
-      acc[(pos >> 3) & 1] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + pos), acc[(pos >> 3) & 1]);
-    });
-  }
-  return Sum(_mm256_add_ps(acc[0], acc[1]));
-}
-
-template <class Format, size_t kBytes>
-void DequantizeK(const uint8_t* row, float* out, int64_t k) {
-  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, out += 256) {
-    Format{}(row, [&](int pos, __m256 w) { _mm256_storeu_ps(out + pos, w); });
-  }
-}
-
-// In kBlockDTypes order: q8_0, q4_0, q5_0, q4_k, q5_k, q6_k.
-const BlockKernels kTable[] = {
-    {Dot32<DecodeQ8_0, 34>, Dequantize32<DecodeQ8_0, 34>},
-    {Dot32<DecodeQ4_0, 18>, Dequantize32<DecodeQ4_0, 18>},
-    {Dot32<DecodeQ5_0, 22>, Dequantize32<DecodeQ5_0, 22>},
-    {DotK<Q4K, 144>, DequantizeK<Q4K, 144>},
-    {DotK<Q5K, 176>, DequantizeK<Q5K, 176>},
-    {DotK<Q6K, 210>, DequantizeK<Q6K, 210>},
-};
+#include "engine/backend/cpu/quant_kernels_common.inc"
 
 }  // namespace
 

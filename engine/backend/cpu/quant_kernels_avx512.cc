@@ -6,7 +6,7 @@
 // multiply-add) and multiply it by x.
 //
 // Compiled with -march=x86-64-v4; everything but the exported table has internal
-// linkage (see quant_kernels_isa.cc).
+// linkage (see quant_kernels_portable.cc).
 #include <immintrin.h>
 
 #include <cstdint>
@@ -20,6 +20,16 @@
 
 namespace gemmeter::cpu {
 namespace {
+
+using Vec = __m512;
+constexpr int kLanes = 16;
+inline Vec Zero() { return _mm512_setzero_ps(); }
+inline Vec Load(const float* p) { return _mm512_loadu_ps(p); }
+inline void Store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+inline Vec Splat(float f) { return _mm512_set1_ps(f); }
+inline Vec Mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+inline Vec Add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
+inline Vec Fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
 
 inline float Half(const uint8_t* p) {
   uint16_t h;
@@ -46,9 +56,10 @@ inline float Sum(__m512 v) {
 }
 
 // ---- "_0" formats: the 32 codes of a block as two vectors of 16 (values 16i .. 16i+15).
+constexpr int kCodeVectors = 2;
 struct Codes32 {
   float d;
-  __m512 c[2];
+  Vec c[kCodeVectors];
 };
 
 inline Codes32 DecodeQ8_0(const uint8_t* b) {
@@ -74,52 +85,8 @@ inline Codes32 DecodeQ5_0(const uint8_t* b) {
   return {Half(b), {Float(_mm512_sub_epi32(lo, sixteen)), Float(_mm512_sub_epi32(hi, sixteen))}};
 }
 
-template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
-float Dot32(const float* x, const uint8_t* row, int64_t k) {
-  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-  const int64_t blocks = k / 32;
-  int64_t b = 0;
-  for (; b + 2 <= blocks; b += 2, row += 2 * kBytes, x += 64) {
-    const Codes32 p = Decode(row), q = Decode(row + kBytes);
-    const __m512 sp = _mm512_fmadd_ps(p.c[1], _mm512_loadu_ps(x + 16),
-                                      _mm512_mul_ps(p.c[0], _mm512_loadu_ps(x)));
-    const __m512 sq = _mm512_fmadd_ps(q.c[1], _mm512_loadu_ps(x + 48),
-                                      _mm512_mul_ps(q.c[0], _mm512_loadu_ps(x + 32)));
-    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(p.d), sp, acc0);
-    acc1 = _mm512_fmadd_ps(_mm512_set1_ps(q.d), sq, acc1);
-  }
-  if (b < blocks) {
-    const Codes32 p = Decode(row);
-    const __m512 sp = _mm512_fmadd_ps(p.c[1], _mm512_loadu_ps(x + 16),
-                                      _mm512_mul_ps(p.c[0], _mm512_loadu_ps(x)));
-    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(p.d), sp, acc0);
-  }
-  return Sum(_mm512_add_ps(acc0, acc1));
-}
-
-template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
-void Dequantize32(const uint8_t* row, float* out, int64_t k) {
-  for (int64_t b = 0; b < k / 32; ++b, row += kBytes, out += 32) {
-    const Codes32 p = Decode(row);
-    const __m512 d = _mm512_set1_ps(p.d);
-    _mm512_storeu_ps(out, _mm512_mul_ps(d, p.c[0]));
-    _mm512_storeu_ps(out + 16, _mm512_mul_ps(d, p.c[1]));
-  }
-}
-
 // ---- K-quants: Emit(position, w) receives values [position, position + 16) of the block.
-inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min) {
-  uint8_t sc, m;
-  if (j < 4) {
-    sc = s[j] & 63;
-    m = s[j + 4] & 63;
-  } else {
-    sc = static_cast<uint8_t>((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
-    m = static_cast<uint8_t>((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
-  }
-  *scale = static_cast<float>(sc);
-  *min = static_cast<float>(m);
-}
+inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min);  // common.inc
 
 template <bool kFifthBit, class Emit>
 inline void DecodeQ45K(const uint8_t* b, Emit&& emit) {
@@ -176,46 +143,7 @@ inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
   }
 }
 
-struct Q4K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<false>(b, e); }
-};
-struct Q5K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<true>(b, e); }
-};
-struct Q6K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ6K(b, e); }
-};
-
-template <class Format, size_t kBytes>
-float DotK(const float* x, const uint8_t* row, int64_t k) {
-  __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, x += 256) {
-    Format{}(row, [&](int pos, __m512 w) {
-      acc[(pos >> 4) & 1] = _mm512_fmadd_ps(w, _mm512_loadu_ps(x + pos), acc[(pos >> 4) & 1]);
-    });
-  }
-  return Sum(_mm512_add_ps(acc[0], acc[1]));
-}
-
-template <class Format, size_t kBytes>
-void DequantizeK(const uint8_t* row, float* out, int64_t k) {
-  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, out += 256) {
-    Format{}(row, [&](int pos, __m512 w) { _mm512_storeu_ps(out + pos, w); });
-  }
-}
-
-// In kBlockDTypes order: q8_0, q4_0, q5_0, q4_k, q5_k, q6_k.
-const BlockKernels kTable[] = {
-    {Dot32<DecodeQ8_0, 34>, Dequantize32<DecodeQ8_0, 34>},
-    {Dot32<DecodeQ4_0, 18>, Dequantize32<DecodeQ4_0, 18>},
-    {Dot32<DecodeQ5_0, 22>, Dequantize32<DecodeQ5_0, 22>},
-    {DotK<Q4K, 144>, DequantizeK<Q4K, 144>},
-    {DotK<Q5K, 176>, DequantizeK<Q5K, 176>},
-    {DotK<Q6K, 210>, DequantizeK<Q6K, 210>},
-};
+#include "engine/backend/cpu/quant_kernels_common.inc"
 
 }  // namespace
 

@@ -1,14 +1,16 @@
-// Block-format kernels (quant_kernels.h), compiled once per instruction set: meson builds
-// this file with -march=x86-64-v4 (AVX-512), -march=x86-64-v3 (AVX2 + FMA + F16C) and
-// the baseline, each defining GEMMETER_ISA_TABLE as the name of its exported table.
+// Block-format kernels (quant_kernels.h), portable variant: GCC vector extensions of 16
+// lanes compiled for the baseline instruction set (four SSE2 registers per vector on
+// x86-64), for CPUs without AVX2 and for other architectures. The AVX2 and AVX-512
+// variants (quant_kernels_avx2.cc, quant_kernels_avx512.cc) are intrinsics: GCC lowers
+// these generic int8 -> float conversions poorly at those widths.
 //
-// Everything but that one function has internal linkage, and the file includes no header
-// with inline functions it uses, so no AVX-512 code can leak into the portable build
-// through a shared inline symbol.
+// Each variant is its own static library built with its own -march and defines
+// GEMMETER_ISA_TABLE as the name of its exported table. Everything else in these files
+// has internal linkage, and they include no header whose inline functions they use, so
+// no AVX-512 code can leak into a baseline caller through a shared inline symbol.
 //
-// Vectors are GCC vector extensions of 16 lanes (one zmm; two ymm or four xmm on the
-// narrower targets). Each format decodes a block into vectors of 16 consecutive values
-// (`codes` as float, times a scale, plus an offset), the layouts of quant_blocks.h.
+// Each format decodes a block into vectors of 16 consecutive values (`codes` as float,
+// times a scale, plus an offset), the layouts of quant_blocks.h.
 #include <cstdint>
 #include <cstring>
 
@@ -40,6 +42,13 @@ inline Bytes LoadBytes(const uint8_t* p) {
   return v;
 }
 inline Floats Splat(float f) { return Floats{} + f; }
+
+using Vec = Floats;
+constexpr int kLanes = 16;
+inline Vec Zero() { return Vec{}; }
+inline Vec Mul(Vec a, Vec b) { return a * b; }
+inline Vec Add(Vec a, Vec b) { return a + b; }
+inline Vec Fma(Vec a, Vec b, Vec c) { return a * b + c; }
 inline Floats ToFloats(Ints v) { return __builtin_convertvector(v, Floats); }
 inline Ints Widen(Bytes v) { return __builtin_convertvector(v, Ints); }  // zero-extends
 // int8 -> int32 as (byte ^ 0x80) - 128: GCC vectorizes the zero-extension well but
@@ -79,18 +88,19 @@ inline float Sum(Floats v) {
 }
 
 // ---- the "_0" formats: 32 values, one scale d; codes c0 (values 0..15), c1 (16..31).
+constexpr int kCodeVectors = 2;
 struct Codes32 {
   float d;
-  Floats c0, c1;
+  Vec c[kCodeVectors];
 };
 
 inline Codes32 DecodeQ8_0(const uint8_t* b) {
-  return {Half(b), ToFloats(WidenSigned(b + 2)), ToFloats(WidenSigned(b + 18))};
+  return {Half(b), {ToFloats(WidenSigned(b + 2)), ToFloats(WidenSigned(b + 18))}};
 }
 
 inline Codes32 DecodeQ4_0(const uint8_t* b) {
   const Bytes qs = LoadBytes(b + 2);
-  return {Half(b), ToFloats(Widen(qs & 0x0f) - 8), ToFloats(Widen(qs >> 4) - 8)};
+  return {Half(b), {ToFloats(Widen(qs & 0x0f) - 8), ToFloats(Widen(qs >> 4) - 8)}};
 }
 
 inline Codes32 DecodeQ5_0(const uint8_t* b) {
@@ -100,50 +110,12 @@ inline Codes32 DecodeQ5_0(const uint8_t* b) {
   const Uints high = Uints{} + qh;
   const Ints bit_lo = (Ints)(((high >> kLane) & 1u) << 4);
   const Ints bit_hi = (Ints)(((high >> (kLane + 16u)) & 1u) << 4);
-  return {Half(b), ToFloats((Widen(qs & 0x0f) | bit_lo) - 16),
-          ToFloats((Widen(qs >> 4) | bit_hi) - 16)};
+  return {Half(b), {ToFloats((Widen(qs & 0x0f) | bit_lo) - 16),
+                    ToFloats((Widen(qs >> 4) | bit_hi) - 16)}};
 }
 
-template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
-float Dot32(const float* x, const uint8_t* row, int64_t k) {
-  // Two accumulators (even and odd blocks) halve the chain of dependent adds.
-  Floats acc0 = {}, acc1 = {};
-  const int64_t blocks = k / 32;
-  int64_t b = 0;
-  for (; b + 2 <= blocks; b += 2, row += 2 * kBytes, x += 64) {
-    const Codes32 p = Decode(row), q = Decode(row + kBytes);
-    acc0 += Splat(p.d) * (p.c0 * Load(x) + p.c1 * Load(x + 16));
-    acc1 += Splat(q.d) * (q.c0 * Load(x + 32) + q.c1 * Load(x + 48));
-  }
-  if (b < blocks) {
-    const Codes32 p = Decode(row);
-    acc0 += Splat(p.d) * (p.c0 * Load(x) + p.c1 * Load(x + 16));
-  }
-  return Sum(acc0 + acc1);
-}
-
-template <Codes32 (*Decode)(const uint8_t*), size_t kBytes>
-void Dequantize32(const uint8_t* row, float* out, int64_t k) {
-  for (int64_t b = 0; b < k / 32; ++b, row += kBytes, out += 32) {
-    const Codes32 p = Decode(row);
-    Store(out, Splat(p.d) * p.c0);
-    Store(out + 16, Splat(p.d) * p.c1);
-  }
-}
-
-// ---- the K-quants: 256 values; Emit(v, w) receives values [16 v, 16 v + 16).
-inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min) {
-  uint8_t sc, m;
-  if (j < 4) {
-    sc = s[j] & 63;
-    m = s[j + 4] & 63;
-  } else {
-    sc = static_cast<uint8_t>((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
-    m = static_cast<uint8_t>((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
-  }
-  *scale = static_cast<float>(sc);
-  *min = static_cast<float>(m);
-}
+// ---- the K-quants: Emit(position, w) receives values [position, position + 16).
+inline void ScaleMin(int j, const uint8_t* s, float* scale, float* min);  // common.inc
 
 // q4_k and q5_k (kFifthBit): chunk c holds sub-blocks 2c (low nibbles) and 2c + 1 (high).
 template <bool kFifthBit, class Emit>
@@ -166,8 +138,8 @@ inline void DecodeQ45K(const uint8_t* b, Emit&& emit) {
         lo |= ((h >> (2 * c)) & 1) << 4;
         hi |= ((h >> (2 * c + 1)) & 1) << 4;
       }
-      emit(4 * c + half, ToFloats(lo) * scale0 + offset0);
-      emit(4 * c + 2 + half, ToFloats(hi) * scale1 + offset1);
+      emit(64 * c + 16 * half, ToFloats(lo) * scale0 + offset0);
+      emit(64 * c + 32 + 16 * half, ToFloats(hi) * scale1 + offset1);
     }
   }
 }
@@ -189,59 +161,13 @@ inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
           Widen(lo >> 4) | (((h >> 4) & 3) << 4), Widen(lo32 >> 4) | (((h >> 6) & 3) << 4)};
       for (int i = 0; i < 4; ++i) {
         const int v = 2 * i + j;
-        emit(8 * half + v, Splat(d * static_cast<float>(sc[v])) * ToFloats(codes[i] - 32));
+        emit(128 * half + 16 * v, Splat(d * static_cast<float>(sc[v])) * ToFloats(codes[i] - 32));
       }
     }
   }
 }
 
-template <size_t kBytes, class DecodeFn>
-float DotK(const float* x, const uint8_t* row, int64_t k, DecodeFn decode) {
-  Floats acc[2] = {};
-  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, x += 256) {
-    decode(row, [&](int v, Floats w) { acc[v & 1] += w * Load(x + 16 * v); });
-  }
-  return Sum(acc[0] + acc[1]);
-}
-
-template <size_t kBytes, class DecodeFn>
-void DequantizeK(const uint8_t* row, float* out, int64_t k, DecodeFn decode) {
-  for (int64_t b = 0; b < k / 256; ++b, row += kBytes, out += 256) {
-    decode(row, [&](int v, Floats w) { Store(out + 16 * v, w); });
-  }
-}
-
-struct Q4K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<false>(b, e); }
-};
-struct Q5K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ45K<true>(b, e); }
-};
-struct Q6K {
-  template <class Emit>
-  void operator()(const uint8_t* b, Emit&& e) const { DecodeQ6K(b, e); }
-};
-
-template <class Format, size_t kBytes>
-float DotKFor(const float* x, const uint8_t* row, int64_t k) {
-  return DotK<kBytes>(x, row, k, Format{});
-}
-template <class Format, size_t kBytes>
-void DequantizeKFor(const uint8_t* row, float* out, int64_t k) {
-  DequantizeK<kBytes>(row, out, k, Format{});
-}
-
-// In kBlockDTypes order: q8_0, q4_0, q5_0, q4_k, q5_k, q6_k.
-const BlockKernels kTable[] = {
-    {Dot32<DecodeQ8_0, 34>, Dequantize32<DecodeQ8_0, 34>},
-    {Dot32<DecodeQ4_0, 18>, Dequantize32<DecodeQ4_0, 18>},
-    {Dot32<DecodeQ5_0, 22>, Dequantize32<DecodeQ5_0, 22>},
-    {DotKFor<Q4K, 144>, DequantizeKFor<Q4K, 144>},
-    {DotKFor<Q5K, 176>, DequantizeKFor<Q5K, 176>},
-    {DotKFor<Q6K, 210>, DequantizeKFor<Q6K, 210>},
-};
+#include "engine/backend/cpu/quant_kernels_common.inc"
 
 }  // namespace
 
