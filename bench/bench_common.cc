@@ -1,11 +1,13 @@
 #include "bench/bench_common.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <vector>
 
 #include "engine/core/parallel.h"
+#include "engine/core/quant_blocks.h"
 
 namespace gemmeter::bench {
 
@@ -49,8 +51,40 @@ Backend& SharedBackend(std::string_view name) {
   return *it->second;
 }
 
+namespace {
+
+uint64_t SplitMix(uint32_t seed, int64_t index) {
+  uint64_t z = (static_cast<uint64_t>(seed) << 40) + static_cast<uint64_t>(index) +
+               0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// Random bits with every binary16 scale set to `scale` / 64: values of order `scale`.
+Tensor RandomBlocks(Backend& backend, const Shape& shape, DType dtype, uint32_t seed,
+                    float scale) {
+  const int64_t cols = shape.back();
+  const size_t bytes = static_cast<size_t>(NumElements(shape) / cols) * RowBytes(dtype, cols);
+  std::vector<uint8_t> host(bytes);
+  for (size_t i = 0; i < bytes; i += 8) {
+    const uint64_t r = SplitMix(seed, static_cast<int64_t>(i));
+    std::memcpy(host.data() + i, &r, std::min<size_t>(8, bytes - i));
+  }
+  const uint16_t half = FloatToF16(scale / 64);
+  for (size_t block = 0; block < bytes; block += BlockBytes(dtype)) {
+    for (size_t offset : HalfScaleOffsets(dtype)) std::memcpy(&host[block + offset], &half, 2);
+  }
+  Tensor t = backend.Allocate(shape, dtype);
+  backend.Upload(t, host.data(), dtype);
+  return t;
+}
+
+}  // namespace
+
 Tensor RandomTensor(Backend& backend, const Shape& shape, DType dtype, uint32_t seed,
                     float scale) {
+  if (IsBlockFormat(dtype)) return RandomBlocks(backend, shape, dtype, seed, scale);
   // Values are made as bf16 whatever `dtype` is: half the host memory for the largest
   // tables (a 256k x 2048 LM head), and exactly representable in every target type.
   const int64_t count = NumElements(shape);
@@ -58,11 +92,7 @@ Tensor RandomTensor(Backend& backend, const Shape& shape, DType dtype, uint32_t 
   ParallelFor(count, 8, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       // splitmix64 of (seed, index): independent of the thread split.
-      uint64_t z = (static_cast<uint64_t>(seed) << 40) + static_cast<uint64_t>(i) +
-                   0x9e3779b97f4a7c15ull;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      z ^= z >> 31;
+      const uint64_t z = SplitMix(seed, i);
       const float unit = static_cast<float>(z >> 40) * (1.0f / 16777216.0f);  // [0, 1)
       host[static_cast<size_t>(i)] = FloatToBF16((2.0f * unit - 1.0f) * scale);
     }

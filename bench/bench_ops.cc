@@ -111,7 +111,7 @@ void BM_MatMul(benchmark::State& state, const std::string& backend_name, DType d
                                (site.epilogue == Epilogue::kNone ? 0.0 : double(T * site.N));
     ReportWork(state,
                {.flops = 2.0 * double(T) * double(site.N) * double(site.K),
-                .bytes = double(site.N * site.K) * double(DTypeSize(dtype)) + 4.0 * activations},
+                .bytes = double(site.N) * double(RowBytes(dtype, site.K)) + 4.0 * activations},
                dtype, seconds);
     state.SetLabel(fmt::format("M={} N={} K={}", T, site.N, site.K));
   });
@@ -120,10 +120,16 @@ void BM_MatMul(benchmark::State& state, const std::string& backend_name, DType d
 void RegisterMatMuls(const std::string& backend, const ModelConfig& c) {
   const bool slow = IsSlowBackend(backend);
   const Backend& b = SharedBackend(backend);
-  for (DType dtype : {DType::kF32, DType::kBF16}) {
+  std::vector<DType> dtypes = {DType::kF32, DType::kBF16};
+  // GGUF block formats (native weights) on the smallest model, at the sites whose K is
+  // whole blocks: decode rows and a prefill.
+  if (c.name == "gemma-3-270m") dtypes.insert(dtypes.end(), std::begin(kBlockDTypes), std::end(kBlockDTypes));
+  for (DType dtype : dtypes) {
     if (!b.Supports(Op::kMatMul, dtype)) continue;
     for (const MatMulSite& site : MatMulSites(c)) {
+      if (site.K % BlockValues(dtype) != 0) continue;
       for (int64_t T : {1, 128, 512}) {
+        if (IsBlockFormat(dtype) && (T == 128 || slow)) continue;
         // The reference backend: decode rows everywhere, one 128-row prefill chunk on the
         // smallest model, no batched LM head (2*128*262k*640 FLOPs in scalar double).
         if (slow && T > 1 && !(T == 128 && c.name == "gemma-3-270m" && site.name != "lm_head")) {

@@ -207,6 +207,7 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
       {"backend", l.backend->name()},
       {"backend_description", l.backend->Describe()},
       {"weights", options.model.weights},
+      {"weight_dtypes", MatrixDTypes(l.model->weights())},
       {"threads", ParallelThreads()},
       {"batch_tokens", options.batch_tokens},
       {"data_dir", eval.data_dir},

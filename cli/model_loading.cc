@@ -28,8 +28,9 @@ Loaded Load(const ModelOptions& options) {
              l.backend->name(), options.weights);
   const auto start = std::chrono::steady_clock::now();
   l.model = LoadModel(l.path, *l.backend, {dtype});
-  fmt::print(stderr, "loaded {} ({} parameters) in {:.1f} s\n", FamilyName(l.model->config().family),
-             l.model->config().ParameterCount(),
+  fmt::print(stderr, "loaded {} ({} parameters; matrices {}) in {:.1f} s\n",
+             FamilyName(l.model->config().family), l.model->config().ParameterCount(),
+             MatrixDTypes(l.model->weights()),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return l;
 }

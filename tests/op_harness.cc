@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "engine/core/error.h"
+#include "engine/core/quant_blocks.h"
 
 namespace gemmeter::test {
 
@@ -22,20 +23,6 @@ uint64_t Rng::Next() {
 
 double Rng::Uniform() { return static_cast<double>(Next() >> 11) * 0x1p-53; }
 
-namespace {
-
-// Byte offsets of the half-precision scales in one block (quant_blocks.h layouts).
-std::vector<size_t> HalfScaleOffsets(DType dtype) {
-  switch (dtype) {
-    case DType::kQ4_K:
-    case DType::kQ5_K: return {0, 2};  // d, dmin
-    case DType::kQ6_K: return {208};   // d, after ql, qh and the int8 scales
-    default: return {0};               // the "_0" formats: d first
-  }
-}
-
-}  // namespace
-
 std::vector<uint8_t> RandomBlocks(Rng& rng, DType dtype, int64_t rows, int64_t cols,
                                   double stddev) {
   const size_t bytes = static_cast<size_t>(rows) * RowBytes(dtype, cols);
@@ -46,9 +33,8 @@ std::vector<uint8_t> RandomBlocks(Rng& rng, DType dtype, int64_t rows, int64_t c
   }
   const std::vector<size_t> offsets = HalfScaleOffsets(dtype);
   std::vector<float> u;
-  for (size_t block = 0; block < bytes; block += BlockBytes(dtype)) {
-    for (size_t offset : offsets) u.push_back(static_cast<float>(0.5 + rng.Uniform()));
-  }
+  const size_t scales = bytes / BlockBytes(dtype) * offsets.size();
+  for (size_t i = 0; i < scales; ++i) u.push_back(static_cast<float>(0.5 + rng.Uniform()));
   auto set_scales = [&](double c) {
     size_t i = 0;
     for (size_t block = 0; block < bytes; block += BlockBytes(dtype)) {

@@ -100,27 +100,31 @@ GEMMETER_TESTS = {  # gemmeter benchmark name suffix -> test name
 }
 
 
-def run_gemmeter(binary, backend, weights, threads, model, calibrate):
-    """One run of gemmeter's model benchmarks: {test: tokens/s}, and the run's context
-    (with the measured peaks, and the bandwidth fraction of each test, when calibrated)."""
+def run_gemmeter(binary, backend, weights, threads, model):
+    """One run of gemmeter's model benchmarks, without the startup calibration (its
+    seconds of full-machine load would precede only the first engine timed after it):
+    {test: (tokens/s, weight+KV bytes/s)}, and the run's context."""
     name_filter = "^model/{}/{}/.*/({})/".format(backend, weights, "|".join(GEMMETER_TESTS))
-    argv = [binary, "--benchmark_filter=" + name_filter, "--benchmark_format=json",
-            "--threads={}".format(threads)]
-    if not calibrate:
-        argv.append("--no_calibration")
+    argv = [binary, "--no_calibration", "--benchmark_filter=" + name_filter,
+            "--benchmark_format=json", "--threads={}".format(threads)]
     env = dict(os.environ, GEMMETER_MODEL=model)
     out = subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
-    results, bw_frac = {}, {}
+    results = {}
     for b in report["benchmarks"]:
         base = b["name"].split("/min_time")[0].split("/iterations")[0]
         for suffix, test in GEMMETER_TESTS.items():
             if base.endswith("/" + suffix):
-                results[test] = b["tokens"]
-                if "bw_frac" in b:
-                    bw_frac[test] = b["bw_frac"]
-    context = dict(report["context"], bw_frac=bw_frac)
-    return results, context
+                results[test] = (b["tokens"], b["bytes"])
+    return results, report["context"]
+
+
+def read_bandwidth(binary, threads):
+    """The machine's streaming-read bandwidth now (gemmeter_bench's calibration), bytes/s."""
+    out = subprocess.run([binary, "--benchmark_filter=^peak/mem_read", "--benchmark_format=json",
+                          "--threads={}".format(threads)],
+                         check=True, capture_output=True, text=True).stdout
+    return float(json.loads(out)["context"]["read_bandwidth_gbs"]) * 1e9
 
 
 def peak_rss_kib(argv):
@@ -168,18 +172,19 @@ def main():
 
     llama = LlamaCpp(model, args.threads)
     samples = {}  # (engine, weights, test) -> [tokens/s per repetition]
-    contexts = []  # gemmeter's calibrated context of each repetition
+    traffic = {}  # (weights, test) -> [gemmeter's weight + KV bytes/s per repetition]
+    bandwidth = []  # the measured read bandwidth after each repetition, bytes/s
+    context = None
     for rep in range(args.repetitions):
         for test, fn in (("pp512", llama.pp512), ("tg128", llama.tg128),
                          ("decode/ctx=128", llama.decode_ctx128)):
             samples.setdefault(("llama.cpp", "gguf", test), []).append(fn())
-        for i, w in enumerate(weights):
-            results, ctx = run_gemmeter(bench, args.backend, w, args.threads, model,
-                                        calibrate=(i == 0))
-            if i == 0:
-                contexts.append(ctx)
-            for test, value in results.items():
-                samples.setdefault(("gemmeter", w, test), []).append(value)
+        for w in weights:
+            results, context = run_gemmeter(bench, args.backend, w, args.threads, model)
+            for test, (tokens, bytes_per_s) in results.items():
+                samples.setdefault(("gemmeter", w, test), []).append(tokens)
+                traffic.setdefault((w, test), []).append(bytes_per_s)
+        bandwidth.append(read_bandwidth(bench, args.threads))
         print("repetition {} of {} done".format(rep + 1, args.repetitions), file=sys.stderr)
 
     memory = {
@@ -215,9 +220,11 @@ def main():
             "model_sha256": sha256(model),
             "llama_cpp_python": llama.version,
             "llama_cpp_system_info": llama.system,
-            "gemmeter": contexts[-1] if contexts else None,
-            "gemmeter_{}_bw_frac".format(weights[0]): [c["bw_frac"] for c in contexts],
-            "read_bandwidth_gbs": [c.get("read_bandwidth_gbs") for c in contexts],
+            "gemmeter": context,
+            "read_bandwidth_gbs": [b / 1e9 for b in bandwidth],
+            # weight + KV bytes per second over the read bandwidth of the same repetition
+            "gemmeter_bw_frac": {"{}/{}".format(w, test): [t / b for t, b in zip(v, bandwidth)]
+                                 for (w, test), v in traffic.items()},
             "peak_resident_kib": memory,
         },
         "benchmarks": benchmarks,
@@ -234,6 +241,13 @@ def main():
         med = statistics.median(values)
         print("{:<30} {:>14} {:>12.1f} {:>10.1f}..{:<10.1f} {:.2f}x".format(
             label, test, med, min(values), max(values), med / base))
+    for w in weights:
+        fractions = [t / b for t, b in zip(traffic.get((w, "tg128"), []), bandwidth)]
+        if fractions:
+            print("gemmeter {} tg128: weight + KV traffic at {:.0%} (median; {:.0%}..{:.0%}) of the "
+                  "read bandwidth measured after it ({:.1f}..{:.1f} GB/s)".format(
+                      w, statistics.median(fractions), min(fractions), max(fractions),
+                      min(bandwidth) / 1e9, max(bandwidth) / 1e9))
     print("peak resident memory (MiB): " +
           ", ".join("{} {:.0f}".format(k, v / 1024) for k, v in memory.items()))
     print("report: " + args.out)

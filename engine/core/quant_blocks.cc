@@ -115,6 +115,18 @@ void DequantQ6_K(const uint8_t* b, float* y) {
 
 }  // namespace
 
+std::vector<size_t> HalfScaleOffsets(DType dtype) {
+  switch (dtype) {
+    case DType::kQ8_0:
+    case DType::kQ4_0:
+    case DType::kQ5_0: return {0};
+    case DType::kQ4_K:
+    case DType::kQ5_K: return {0, 2};
+    case DType::kQ6_K: return {208};  // after ql, qh and the int8 scales
+    default: Fail("{} is not a block format", DTypeName(dtype));
+  }
+}
+
 void DequantizeBlocks(DType dtype, const void* src, float* dst, int64_t count) {
   using Block = void (*)(const uint8_t*, float*);
   Block block = nullptr;

@@ -21,7 +21,9 @@
 // vectorized kernels (engine/backend/cpu/quant_kernels.h) are tested against.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "engine/core/dtype.h"
 
@@ -29,6 +31,10 @@ namespace gemmeter {
 
 inline constexpr int64_t kBlockQ = 32;   // values per block of q8_0, q4_0, q5_0
 inline constexpr int64_t kBlockK = 256;  // values per super-block of the K-quants
+
+// Byte offsets of the binary16 scales in one block of `dtype` (d, and dmin for q4_k and
+// q5_k): what makes random bytes a well-scaled block (tests, benchmarks).
+std::vector<size_t> HalfScaleOffsets(DType dtype);
 
 // Decodes `count` values (a whole number of blocks) of block format `dtype` at `src`.
 void DequantizeBlocks(DType dtype, const void* src, float* dst, int64_t count);
