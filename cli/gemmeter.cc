@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/commands.h"
+#include "cli/compare_command.h"
 #include "cli/eval_command.h"
 #include "engine/backend/backend.h"
 #include "engine/build_config.h"
@@ -126,6 +127,36 @@ int Main(int argc, char** argv) {
   eval_cmd->add_option("--batch-tokens", eval.batch_tokens, "tokens per forward pass")
       ->capture_default_str()->check(CLI::PositiveNumber);
 
+  CompareBenchOptions compare_bench;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "compare two reports: `compare bench` gates benchmark regressions");
+  compare_cmd->require_subcommand(1);
+  auto* compare_bench_cmd = compare_cmd->add_subcommand(
+      "bench",
+      "compare two benchmark reports (gemmeter_bench --benchmark_format=json, with "
+      "--benchmark_repetitions) benchmark by benchmark");
+  compare_bench_cmd->footer(fmt::format(
+      "For each benchmark in both reports: the median real time of each, the change, a "
+      "two-sided Mann-Whitney U test over the repetitions and a verdict (slower, faster, same, "
+      "too few repetitions: with 3 repetitions a side no change is significant at 5%; use 9 or "
+      "more). Exit status {} when some benchmark is significantly slower by more than its "
+      "threshold, 1 on an error, 0 otherwise.",
+      kRegressionExitStatus));
+  compare_bench_cmd->add_option("base", compare_bench.base, "the baseline report")->required();
+  compare_bench_cmd->add_option("new", compare_bench.next, "the report to check")->required();
+  compare_bench_cmd->add_option("--alpha", compare_bench.alpha, "significance level")
+      ->capture_default_str()->check(CLI::Range(1e-9, 0.5));
+  compare_bench_cmd->add_option("--threshold", compare_bench.threshold_percent,
+                                "slowdown (percent of the median) that counts as a regression")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  compare_bench_cmd->add_option("--threshold-for", compare_bench.per_prefix,
+                                "PREFIX=PERCENT: another threshold for benchmarks whose name "
+                                "starts with PREFIX (repeatable; the longest prefix wins)");
+  compare_bench_cmd->add_flag("--markdown", compare_bench.markdown,
+                              "print a markdown table (a CI job summary)");
+  compare_bench_cmd->add_option("--json", compare_bench.json_out,
+                                "also write the comparison as JSON to this file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -138,6 +169,7 @@ int Main(int argc, char** argv) {
     if (*score_cmd) RunScore(score);
     if (*forward_cmd) RunForward(forward);
     if (*tokenize_cmd) RunTokenize(tokenize);
+    if (*compare_bench_cmd) return RunCompareBench(compare_bench);
     if (*eval_cmd) {
       std::string command_line;
       for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);

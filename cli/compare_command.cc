@@ -1,0 +1,57 @@
+#include "cli/compare_command.h"
+
+#include <fmt/core.h>
+
+#include <charconv>
+#include <fstream>
+
+#include "engine/core/error.h"
+#include "reports/bench_compare.h"
+
+namespace gemmeter::cli {
+namespace {
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  Check(in.good(), "{}: cannot open", path);
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    Fail("{}: not valid JSON: {}", path, e.what());
+  }
+}
+
+double Percent(const std::string& text, const std::string& option) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  Check(ec == std::errc() && end == text.data() + text.size() && v >= 0,
+        "{}: \"{}\" is not a non-negative percentage", option, text);
+  return v / 100;
+}
+
+}  // namespace
+
+int RunCompareBench(const CompareBenchOptions& o) {
+  reports::BenchCompareOptions options;
+  options.alpha = o.alpha;
+  options.threshold = o.threshold_percent / 100;
+  for (const std::string& entry : o.per_prefix) {
+    const size_t eq = entry.rfind('=');
+    Check(eq != std::string::npos && eq > 0,
+          "--threshold-for: \"{}\" is not PREFIX=PERCENT (e.g. matmul/onednn=10)", entry);
+    options.thresholds.push_back(
+        {entry.substr(0, eq), Percent(entry.substr(eq + 1), "--threshold-for")});
+  }
+  const reports::BenchComparison c =
+      reports::CompareBench(ReadJson(o.base), o.base, ReadJson(o.next), o.next, options);
+  fmt::print("{}", o.markdown ? reports::BenchComparisonMarkdown(c)
+                              : reports::BenchComparisonTable(c));
+  if (!o.json_out.empty()) {
+    std::ofstream out(o.json_out);
+    Check(out.good(), "{}: cannot write", o.json_out);
+    out << reports::BenchComparisonJson(c).dump(1) << "\n";
+  }
+  return c.Regressed() ? kRegressionExitStatus : 0;
+}
+
+}  // namespace gemmeter::cli
