@@ -1,5 +1,7 @@
 #include "bench/bench_common.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -9,7 +11,40 @@
 #include "engine/core/parallel.h"
 #include "engine/core/quant_blocks.h"
 
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define GEMMETER_HAVE_CALLGRIND 1
+#else
+#define GEMMETER_HAVE_CALLGRIND 0
+#endif
+
 namespace gemmeter::bench {
+
+std::string& RunningBenchmark() {
+  static std::string name;
+  return name;
+}
+
+void InstructionCountStart() {
+#if GEMMETER_HAVE_CALLGRIND
+  if (RUNNING_ON_VALGRIND) {
+    CALLGRIND_ZERO_STATS;
+    CALLGRIND_START_INSTRUMENTATION;
+  }
+#endif
+}
+
+void InstructionCountStop(int64_t iterations) {
+#if GEMMETER_HAVE_CALLGRIND
+  if (RUNNING_ON_VALGRIND) {
+    CALLGRIND_STOP_INSTRUMENTATION;
+    const std::string label = fmt::format("gemmeter {} iterations={}", RunningBenchmark(), iterations);
+    CALLGRIND_DUMP_STATS_AT(label.c_str());
+  }
+#else
+  (void)iterations;
+#endif
+}
 
 double PeakFlops(DType weight_dtype) {
   const MachinePeak& peak = Peak();
@@ -22,8 +57,10 @@ void ReportWork(benchmark::State& state, const Work& work, DType weight_dtype,
   using benchmark::Counter;
   // A rate counter holds the per-call amount; the library multiplies it by the iteration
   // count and divides by its elapsed time.
-  state.counters["flops"] = Counter(work.flops, Counter::kIsIterationInvariantRate);
-  state.counters["bytes"] = Counter(work.bytes, Counter::kIsIterationInvariantRate);
+  // Only nonzero counters: a zero one (copy_rows has no FLOPs) would make the library's
+  // coefficient-of-variation aggregate 0 / 0, written as NaN, which is not JSON.
+  if (work.flops > 0) state.counters["flops"] = Counter(work.flops, Counter::kIsIterationInvariantRate);
+  if (work.bytes > 0) state.counters["bytes"] = Counter(work.bytes, Counter::kIsIterationInvariantRate);
   if (loop_seconds <= 0 || state.iterations() == 0) return;
   const double calls_per_second = static_cast<double>(state.iterations()) / loop_seconds;
   const double peak_flops = PeakFlops(weight_dtype);

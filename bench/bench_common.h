@@ -54,16 +54,39 @@ struct Work {
   double bytes = 0;
 };
 
+// The name of the benchmark running now: RegisterNamed sets it before each call.
+std::string& RunningBenchmark();
+
+// RegisterBenchmark, with the benchmark's name available to it (RunningBenchmark()) while
+// it runs, for the instruction counts below.
+template <typename Fn>
+benchmark::internal::Benchmark* RegisterNamed(const std::string& name, Fn fn) {
+  return benchmark::RegisterBenchmark(name.c_str(), [name, fn](benchmark::State& state) {
+    RunningBenchmark() = name;
+    fn(state);
+  });
+}
+
+// Instruction counting (tools/bench_instructions.py): under valgrind's callgrind, started
+// with --instr-atstart=no, the timed loop alone is instrumented and its count dumped as
+// "gemmeter <benchmark> iterations=<n>"; everywhere else both do nothing.
+void InstructionCountStart();
+void InstructionCountStop(int64_t iterations);
+
 // Runs the timed loop of `state`, calling fn() once per iteration, and returns its wall
 // time: the span the library's real-time timer measures, which ReportWork needs because
 // the library does not expose its own.
 // The backend's queued work is waited for (Synchronize) before the clock stops.
 template <typename Fn>
 double TimedLoop(benchmark::State& state, Backend& backend, Fn&& fn) {
+  InstructionCountStart();
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) fn();
   backend.Synchronize();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  InstructionCountStop(state.iterations());
+  return seconds;
 }
 
 // Sets the counters described at the top of this file: flops and bytes as rates, the

@@ -41,7 +41,7 @@ EvalModel& SharedEvalModel(const std::string& backend) {
   static std::map<std::string, EvalModel> models;
   EvalModel& m = models[backend];
   if (!m.model) {
-    m.model = LoadModel(DefaultModelPath(), SharedBackend(backend), {});
+    m.model = LoadModel(DefaultModelPath(), SharedBackend(backend), {});  // native weights
     m.tokenizer = LoadTokenizer(DefaultModelPath());
   }
   return m;
@@ -98,8 +98,8 @@ void RegisterEvalBenchmarks() {
     // Sizes for a few seconds per iteration on 2 cores at ~80 GFLOP/s.
     for (const auto& [name, docs] : {std::pair{"piqa", 16}, {"hellaswag", 8}, {"mmlu", 16}}) {
       const evals::TaskSpec* task = &evals::FindTask(name);
-      benchmark::RegisterBenchmark(
-          fmt::format("eval/{}/f32/{}/docs={}", backend, name, docs).c_str(),
+      RegisterNamed(
+          fmt::format("eval/{}/native/{}/docs={}", backend, name, docs),
           [=, b = std::string(backend)](benchmark::State& state) { BM_Eval(state, b, task, docs); })
           ->UseRealTime()
           ->Unit(benchmark::kSecond)

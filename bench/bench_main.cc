@@ -2,11 +2,15 @@
 // model shapes, per backend, plus end-to-end prefill/decode of the default model and the
 // machine peaks they are measured against. See bench/README.md.
 //
-//   gemmeter_bench [--threads N] [--no_calibration] [--benchmark_* flags]
+//   gemmeter_bench [--threads N] [--no_calibration] [--profile quick|full] [--benchmark_* flags]
 //
 // --threads N (or GEMMETER_THREADS=N) sets the worker threads of the engine
 // (SetParallelThreads) and of oneDNN's OpenMP runtime; default: all cores.
 // --no_calibration skips the startup peak measurements (the *_frac counters then vanish).
+// --profile quick: one benchmark of every CPU kernel family at decode sizes and the
+// native block formats at the 270M model's shapes, 9 repetitions each (what a CI
+// regression gate runs: minutes on 2 cores); --profile full: everything (the default).
+// An explicit --benchmark_filter or --benchmark_repetitions overrides the profile's.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -31,8 +35,17 @@
 namespace gemmeter::bench {
 namespace {
 
+// The quick profile's benchmarks (also what tools/bench_instructions.py counts).
+constexpr const char* kQuickFilter =
+    "^(matmul/onednn/(f32|bf16|q8_0|q5_0|q4_k|q6_k)/gemma-3-270m/(attn_q|ffn_down)/T=1"
+    "|(rms_norm|add|geglu|rope|embedding|copy_rows)/onednn/f32/gemma-3-270m/[a-z]+/T=1"
+    "|attention/onednn/f32/gemma-3-270m/decode/ctx=512"
+    "|log_softmax_gather/onednn/f32/gemma-3-270m/vocab/T=1)/";
+constexpr int kQuickRepetitions = 9;  // the exact U test's smallest p: 2 / C(18, 9) = 4e-5
+
 struct Options {
   int threads = 0;  // 0: the default (hardware concurrency)
+  std::string profile = "full";
   bool calibrate = true;
   bool listing = false;  // --benchmark_list_tests: nothing runs, so nothing to calibrate
 };
@@ -63,6 +76,10 @@ Options ParseOwnFlags(int* argc, char** argv) {
       o.threads = ParseThreads(arg.substr(std::strlen("--threads=")));
     } else if (arg == "--no_calibration") {
       o.calibrate = false;
+    } else if (arg == "--profile" && i + 1 < *argc) {
+      o.profile = argv[++i];
+    } else if (arg.starts_with("--profile=")) {
+      o.profile = std::string(arg.substr(std::strlen("--profile=")));
     } else {
       if (arg.starts_with("--benchmark_list_tests") && !arg.ends_with("=false") &&
           !arg.ends_with("=0")) {
@@ -73,26 +90,48 @@ Options ParseOwnFlags(int* argc, char** argv) {
   }
   *argc = kept;
   argv[kept] = nullptr;
+  if (o.profile != "quick" && o.profile != "full") {
+    fmt::print(stderr, "gemmeter_bench: --profile wants quick or full, got '{}'\n", o.profile);
+    std::exit(2);
+  }
   return o;
+}
+
+// The quick profile's flags, unless the command line sets them: appended to argv.
+std::vector<std::string> ProfileFlags(const Options& o, int argc, char** argv) {
+  if (o.profile != "quick") return {};
+  bool filter = false, repetitions = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    filter |= arg.starts_with("--benchmark_filter");
+    repetitions |= arg.starts_with("--benchmark_repetitions");
+  }
+  std::vector<std::string> flags;
+  if (!filter) flags.push_back(std::string("--benchmark_filter=") + kQuickFilter);
+  if (!repetitions) flags.push_back(fmt::format("--benchmark_repetitions={}", kQuickRepetitions));
+  return flags;
 }
 
 void PrintHelp() {
   fmt::print(
-      "gemmeter_bench [--threads N] [--no_calibration] [benchmark flags]\n"
+      "gemmeter_bench [--threads N] [--no_calibration] [--profile quick|full] [benchmark flags]\n"
       "  --threads N        worker threads of the engine and oneDNN (also GEMMETER_THREADS)\n"
       "  --no_calibration   skip the startup peak measurements (no *_frac counters)\n"
+      "  --profile quick    one benchmark per CPU kernel family and block format, 9\n"
+      "                     repetitions each: a regression gate's run (minutes)\n"
       "Names: <op>/<backend>/<dtype>/<model>/<site>/<size>, model/..., peak/...; see "
       "bench/README.md.\n\n");
   benchmark::PrintDefaultHelp();
 }
 
-void AddContext() {
+void AddContext(const std::string& profile) {
   const MachinePeak& peak = Peak();
   auto gflops = [](double flops) {
     return flops > 0 ? fmt::format("{:.1f}", flops / 1e9) : std::string("n/a");
   };
   benchmark::AddCustomContext("gemmeter_version", GEMMETER_VERSION);
   benchmark::AddCustomContext("threads", std::to_string(ParallelThreads()));
+  benchmark::AddCustomContext("profile", profile);
   benchmark::AddCustomContext("backends", fmt::format("{}", fmt::join(AvailableBackends(), ",")));
   benchmark::AddCustomContext("peak_f32_gflops", gflops(peak.f32_flops));
   benchmark::AddCustomContext("peak_f32_impl", peak.f32_impl);
@@ -115,6 +154,13 @@ void AddContext() {
 int main(int argc, char** argv) {
   using namespace gemmeter::bench;
   const Options options = ParseOwnFlags(&argc, argv);
+  // argv plus the profile's flags (benchmark::Initialize parses them like any other).
+  std::vector<std::string> extra = ProfileFlags(options, argc, argv);
+  std::vector<char*> args(argv, argv + argc);
+  for (std::string& flag : extra) args.push_back(flag.data());
+  args.push_back(nullptr);
+  argc = static_cast<int>(args.size()) - 1;
+  argv = args.data();
   if (options.threads > 0) {
     gemmeter::SetParallelThreads(options.threads);
 #ifdef _OPENMP
@@ -127,7 +173,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "gemmeter_bench: measuring peak matmul and read bandwidth...\n");
     Calibrate();
   }
-  AddContext();
+  AddContext(options.profile);
   RegisterPeakBenchmarks();
   RegisterOpBenchmarks();
   RegisterModelBenchmarks();

@@ -193,14 +193,14 @@ void RegisterModelBenchmarks() {
       const std::string prefix = fmt::format("model/{}/{}/{}", backend,
                                              dtype ? DTypeName(*dtype) : "native", label);
       const int64_t prompt = slow ? 32 : 512;
-      auto* prefill = benchmark::RegisterBenchmark(
-          fmt::format("{}/prefill/T={}", prefix, prompt).c_str(),
+      auto* prefill = RegisterNamed(
+          fmt::format("{}/prefill/T={}", prefix, prompt),
           [=](benchmark::State& state) { BM_Prefill(state, backend, dtype, prompt); });
-      auto* decode = benchmark::RegisterBenchmark(
-          fmt::format("{}/decode/ctx={}", prefix, 128).c_str(),
+      auto* decode = RegisterNamed(
+          fmt::format("{}/decode/ctx={}", prefix, 128),
           [=](benchmark::State& state) { BM_Decode(state, backend, dtype, 128); });
-      auto* generate = benchmark::RegisterBenchmark(
-          fmt::format("{}/tg{}", prefix, slow ? 8 : 128).c_str(),
+      auto* generate = RegisterNamed(
+          fmt::format("{}/tg{}", prefix, slow ? 8 : 128),
           [=](benchmark::State& state) { BM_Generate(state, backend, dtype, slow ? 8 : 128); });
       for (auto* b : {prefill, decode, generate}) b->Unit(benchmark::kMillisecond)->UseRealTime();
       if (slow) {

@@ -36,7 +36,7 @@ constexpr double kMinTime = 0.2;  // seconds per benchmark; one call if a call i
 // Registers `fn(state)` under `name` with the settings every op benchmark shares.
 template <typename Fn>
 void Register(const std::string& name, Fn fn) {
-  benchmark::RegisterBenchmark(name.c_str(), std::move(fn))
+  RegisterNamed(name, std::move(fn))
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime()  // backends run threads of their own: CPU time of main is not the cost
       ->MinTime(kMinTime);

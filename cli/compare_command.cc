@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "engine/core/error.h"
 #include "reports/bench_compare.h"
@@ -11,11 +13,17 @@
 namespace gemmeter::cli {
 namespace {
 
+// A report, with the NaN and infinity literals Google Benchmark writes for undefined
+// aggregates (a coefficient of variation of zeros) read as null: they are not JSON.
 nlohmann::json ReadJson(const std::string& path) {
   std::ifstream in(path);
   Check(in.good(), "{}: cannot open", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = std::regex_replace(
+      buffer.str(), std::regex(R"((:\s*)-?(NaN|nan|inf|Infinity)\b)"), "$1null");
   try {
-    return nlohmann::json::parse(in);
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     Fail("{}: not valid JSON: {}", path, e.what());
   }
@@ -33,6 +41,10 @@ double Percent(const std::string& text, const std::string& option) {
 
 int RunCompareBench(const CompareBenchOptions& o) {
   reports::BenchCompareOptions options;
+  Check(o.metric == "time" || o.metric == "instructions",
+        "--metric: \"{}\" is not one of time, instructions", o.metric);
+  options.metric = o.metric == "instructions" ? reports::BenchMetric::kInstructions
+                                               : reports::BenchMetric::kRealTime;
   options.alpha = o.alpha;
   options.threshold = o.threshold_percent / 100;
   for (const std::string& entry : o.per_prefix) {

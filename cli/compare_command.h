@@ -8,6 +8,7 @@ namespace gemmeter::cli {
 
 struct CompareBenchOptions {
   std::string base, next;             // Google Benchmark JSON reports
+  std::string metric = "time";         // or "instructions"
   double alpha = 0.05;
   double threshold_percent = 5;
   std::vector<std::string> per_prefix;  // "PREFIX=PERCENT"

@@ -144,6 +144,11 @@ int Main(int argc, char** argv) {
       kRegressionExitStatus));
   compare_bench_cmd->add_option("base", compare_bench.base, "the baseline report")->required();
   compare_bench_cmd->add_option("new", compare_bench.next, "the report to check")->required();
+  compare_bench_cmd->add_option("--metric", compare_bench.metric,
+                                "time (real time over repetitions, tested) or instructions "
+                                "(counts from tools/bench_instructions.py, deterministic: any "
+                                "change beyond the threshold counts)")
+      ->capture_default_str();
   compare_bench_cmd->add_option("--alpha", compare_bench.alpha, "significance level")
       ->capture_default_str()->check(CLI::Range(1e-9, 0.5));
   compare_bench_cmd->add_option("--threshold", compare_bench.threshold_percent,

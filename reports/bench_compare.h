@@ -10,7 +10,13 @@
 
 namespace gemmeter::reports {
 
+// What is compared: wall time over repetitions (statistics decide), or instruction counts
+// (tools/bench_instructions.py: deterministic for a binary and its input, so any change
+// beyond the threshold counts).
+enum class BenchMetric { kRealTime, kInstructions };
+
 struct BenchCompareOptions {
+  BenchMetric metric = BenchMetric::kRealTime;
   double alpha = 0.05;      // significance level of the Mann-Whitney U test
   double threshold = 0.05;  // a slowdown counts only beyond this change of the median
   // Per-benchmark thresholds: (name prefix, threshold); the longest matching prefix wins.
@@ -28,9 +34,10 @@ const char* VerdictName(Verdict v);
 struct BenchDelta {
   std::string name;
   int base_repetitions = 0, new_repetitions = 0;
-  double base_median_ns = 0, new_median_ns = 0;
-  double change = 0;      // new median / base median - 1 (time: > 0 is slower)
-  double p = 1;           // two-sided Mann-Whitney U p-value of the repetitions
+  double base_median = 0, new_median = 0;  // ns per iteration, or instructions
+  double change = 0;      // new median / base median - 1 (> 0 is slower)
+  double p = 1;           // two-sided Mann-Whitney U p-value of the repetitions; NaN for
+                          // instruction counts (no test: they are deterministic)
   bool exact = false;     // exact null distribution (else the normal approximation)
   double threshold = 0;
   Verdict verdict = Verdict::kSame;
@@ -45,7 +52,7 @@ struct BenchComparison {
 };
 
 // Compares the repetitions (run_type "iteration" entries, grouped by run_name) of each
-// benchmark in both reports by their real time. Throws Error naming `base_name` or
+// benchmark in both reports by their real time (or their "instructions" field). Throws Error naming `base_name` or
 // `new_name` and the entry for a report that is not a Google Benchmark JSON report.
 BenchComparison CompareBench(const nlohmann::json& base, const std::string& base_name,
                              const nlohmann::json& next, const std::string& new_name,

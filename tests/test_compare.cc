@@ -156,6 +156,26 @@ TEST_CASE("the regression gate flags a significant slowdown beyond its threshold
   CHECK_THAT(BenchComparisonMarkdown(ab), Contains("| `matmul/a` |") && Contains("**slower**"));
 }
 
+TEST_CASE("instruction counts are compared by their threshold alone", "[compare][bench]") {
+  auto counts = [](double matmul, double rope) {
+    json benchmarks = json::array();
+    benchmarks.push_back({{"name", "matmul/a"}, {"run_type", "iteration"}, {"instructions", matmul}});
+    benchmarks.push_back({{"name", "rope/b"}, {"run_type", "iteration"}, {"instructions", rope}});
+    return json{{"benchmarks", benchmarks}};
+  };
+  BenchCompareOptions options;
+  options.metric = BenchMetric::kInstructions;
+  const BenchComparison same = CompareBench(counts(1e6, 2e5), "a", counts(1e6, 2e5), "b", options);
+  CHECK_FALSE(same.Regressed());
+  const BenchComparison slower = CompareBench(counts(1e6, 2e5), "a", counts(1.2e6, 2.02e5), "b", options);
+  CHECK(slower.Regressed());
+  CHECK(slower.rows[0].verdict == Verdict::kSlower);  // one sample each: no test needed
+  CHECK(slower.rows[1].verdict == Verdict::kSame);    // +1%: within 5%
+  CHECK(BenchComparisonJson(slower)["rows"][0]["p"].is_null());
+  CHECK_THROWS_WITH(CompareBench(Report({{"a", Times(1, 3)}}), "t.json", counts(1, 1), "c.json", options),
+                    Contains("t.json") && Contains("no instruction count"));
+}
+
 TEST_CASE("a report that is not a benchmark report is named", "[compare][bench][errors]") {
   const json good = Report({{"a", Times(1, 5)}});
   CHECK_THROWS_WITH(CompareBench(json::object(), "x.json", good, "y.json", {}),

@@ -36,6 +36,18 @@ constexpr bool InEnumOrder() {
 }
 static_assert(InEnumOrder(), "kOps rows must follow the enum's order");
 
+// The build option slow_down_op (testing only): extra work in one op, a chain of
+// dependent adds a quarter as long as its output (on rms_norm of one 640-wide row: +57%
+// instructions, about twice the time),
+// so that a benchmark comparison can be shown to catch a slower kernel. Results stay the
+// same; an empty option (the default) costs one comparison per call.
+void SlowDownForTesting(Op op, int64_t elements) {
+  static const std::string_view slowed = GEMMETER_SLOW_DOWN_OP;
+  if (slowed.empty() || slowed != kOps[static_cast<size_t>(op)].name) return;
+  volatile float sink = 0;
+  for (int64_t i = 0; i < elements / 4; ++i) sink = sink + 1e-9f * static_cast<float>(i);
+}
+
 }  // namespace
 
 std::span<const OpInfo> AllOps() { return kOps; }
@@ -61,11 +73,13 @@ void Backend::Embedding(const Tensor& table, std::span<const int32_t> tokens, fl
                         const Tensor& out) {
   CheckEmbeddingShapes(table, tokens, out);
   CheckWeightSupported(Op::kEmbedding, table);
+  SlowDownForTesting(Op::kEmbedding, out.numel());
   DoEmbedding(table, tokens, scale, out);
 }
 
 void Backend::RmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
   CheckRmsNormShapes(x, gain, out);
+  SlowDownForTesting(Op::kRmsNorm, out.numel());
   DoRmsNorm(x, gain, eps, out);
 }
 
@@ -74,33 +88,39 @@ void Backend::MatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
   CheckMatMulShapes(x, weight, out, epilogue);
   CheckWeightSupported(Op::kMatMul, weight);
   if (x.rows() == 0) return;
+  SlowDownForTesting(Op::kMatMul, out.numel());
   DoMatMul(x, weight, out, epilogue);
 }
 
 void Backend::Add(const Tensor& a, const Tensor& b, const Tensor& out) {
   CheckSameShapeF32("add", {&a, &b, &out});
+  SlowDownForTesting(Op::kAdd, out.numel());
   DoAdd(a, b, out);
 }
 
 void Backend::GeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
   CheckSameShapeF32("geglu", {&gate, &up, &out});
+  SlowDownForTesting(Op::kGeGlu, out.numel());
   DoGeGlu(gate, up, out);
 }
 
 void Backend::Softcap(const Tensor& x, float cap) {
   CheckSameShapeF32("softcap", {&x});
+  SlowDownForTesting(Op::kSoftcap, x.numel());
   DoSoftcap(x, cap);
 }
 
 void Backend::Rope(const Tensor& x, int head_dim, std::span<const int32_t> positions, float theta,
                    float scaling_factor) {
   CheckRopeShapes(x, head_dim, positions);
+  SlowDownForTesting(Op::kRope, x.numel());
   DoRope(x, head_dim, positions, theta, scaling_factor);
 }
 
 void Backend::Attention(const Tensor& q, std::span<const AttentionSequence> sequences,
                         const AttentionParams& params, const Tensor& out) {
   CheckAttentionShapes(q, sequences, params, out);
+  SlowDownForTesting(Op::kAttention, out.numel());
   DoAttention(q, sequences, params, out);
 }
 
@@ -108,12 +128,14 @@ void Backend::LogSoftmaxGather(const Tensor& logits, std::span<const int64_t> of
                                std::span<const int32_t> targets, std::span<float> log_probs,
                                std::span<int32_t> argmax) {
   CheckLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
+  SlowDownForTesting(Op::kLogSoftmaxGather, logits.numel());
   DoLogSoftmaxGather(logits, offsets, targets, log_probs, argmax);
 }
 
 void Backend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                        int64_t count) {
   CheckCopyRows(src, src_row, dst, dst_row, count);
+  SlowDownForTesting(Op::kCopyRows, dst.numel());
   DoCopyRows(src, src_row, dst, dst_row, count);
 }
 
