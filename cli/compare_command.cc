@@ -9,6 +9,7 @@
 
 #include "engine/core/error.h"
 #include "reports/bench_compare.h"
+#include "reports/eval_compare.h"
 
 namespace gemmeter::cli {
 namespace {
@@ -64,6 +65,21 @@ int RunCompareBench(const CompareBenchOptions& o) {
     out << reports::BenchComparisonJson(c).dump(1) << "\n";
   }
   return c.Regressed() ? kRegressionExitStatus : 0;
+}
+
+int RunCompareEvals(const CompareEvalsOptions& o) {
+  reports::EvalCompareOptions options;
+  options.alpha = o.alpha;
+  options.max_ll_diff = o.max_ll_diff;
+  const reports::EvalComparison c =
+      reports::CompareEvals(ReadJson(o.a), o.a, ReadJson(o.b), o.b, options);
+  fmt::print("{}", reports::EvalComparisonTable(c, o.markdown));
+  if (!o.json_out.empty()) {
+    std::ofstream out(o.json_out);
+    Check(out.good(), "{}: cannot write", o.json_out);
+    out << reports::EvalComparisonJson(c).dump(1) << "\n";
+  }
+  return c.Failed() ? kRegressionExitStatus : 0;
 }
 
 }  // namespace gemmeter::cli

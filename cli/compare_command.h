@@ -16,11 +16,21 @@ struct CompareBenchOptions {
   std::string json_out;                 // also write the comparison as JSON here
 };
 
-// Exit status of `compare bench`: slowdowns beyond the threshold that the test finds
-// significant; errors (unreadable reports, bad options) throw Error (status 1).
+struct CompareEvalsOptions {
+  std::string a, b;  // gemmeter eval reports
+  double alpha = 0.05;
+  double max_ll_diff = -1;
+  bool markdown = false;
+  std::string json_out;
+};
+
+// Exit status of `compare bench` and `compare evals` when they find a regression; errors (unreadable reports, bad options) throw Error (status 1).
 inline constexpr int kRegressionExitStatus = 2;
 
 // Prints the comparison; returns 0, or kRegressionExitStatus when a benchmark got slower.
 int RunCompareBench(const CompareBenchOptions& options);
+// Prints the comparison; returns 0, or kRegressionExitStatus when an accuracy changed
+// significantly or a log-likelihood moved more than --max-ll-diff.
+int RunCompareEvals(const CompareEvalsOptions& options);
 
 }  // namespace gemmeter::cli

@@ -129,7 +129,8 @@ int Main(int argc, char** argv) {
 
   CompareBenchOptions compare_bench;
   auto* compare_cmd = app.add_subcommand(
-      "compare", "compare two reports: `compare bench` gates benchmark regressions");
+      "compare", "compare two reports: `compare bench` gates benchmark regressions, "
+                 "`compare evals` compares accuracy across backends and weights");
   compare_cmd->require_subcommand(1);
   auto* compare_bench_cmd = compare_cmd->add_subcommand(
       "bench",
@@ -162,6 +163,30 @@ int Main(int argc, char** argv) {
   compare_bench_cmd->add_option("--json", compare_bench.json_out,
                                 "also write the comparison as JSON to this file");
 
+  CompareEvalsOptions compare_evals;
+  auto* compare_evals_cmd = compare_cmd->add_subcommand(
+      "evals",
+      "compare two evaluation reports (gemmeter eval --out) of the same model, data and "
+      "prompts: onednn vs reference, bf16 vs f32 weights, a new kernel vs the old");
+  compare_evals_cmd->footer(fmt::format(
+      "Per task and metric: both accuracies on the documents both reports scored, an exact "
+      "McNemar test of the change, the share of identical predictions and the documents whose "
+      "prediction flipped; per task the |log-likelihood| differences of every choice (max, "
+      "99th percentile, mean). Reports of different models, data files, protocols or shots are "
+      "refused. Exit status {} when some accuracy changed significantly (p < --alpha) or a "
+      "log-likelihood moved more than --max-ll-diff, 1 on an error, 0 otherwise.",
+      kRegressionExitStatus));
+  compare_evals_cmd->add_option("a", compare_evals.a, "the first report")->required();
+  compare_evals_cmd->add_option("b", compare_evals.b, "the second report")->required();
+  compare_evals_cmd->add_option("--alpha", compare_evals.alpha, "McNemar significance level")
+      ->capture_default_str()->check(CLI::Range(1e-9, 0.5));
+  compare_evals_cmd->add_option("--max-ll-diff", compare_evals.max_ll_diff,
+                                "largest |log-likelihood difference| accepted (default: none)")
+      ->check(CLI::NonNegativeNumber);
+  compare_evals_cmd->add_flag("--markdown", compare_evals.markdown, "print markdown");
+  compare_evals_cmd->add_option("--json", compare_evals.json_out,
+                                "also write the comparison as JSON to this file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -175,6 +200,7 @@ int Main(int argc, char** argv) {
     if (*forward_cmd) RunForward(forward);
     if (*tokenize_cmd) RunTokenize(tokenize);
     if (*compare_bench_cmd) return RunCompareBench(compare_bench);
+    if (*compare_evals_cmd) return RunCompareEvals(compare_evals);
     if (*eval_cmd) {
       std::string command_line;
       for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);

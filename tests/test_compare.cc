@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 #include <vector>
 
 #include "reports/bench_compare.h"
+#include "reports/eval_compare.h"
 #include "reports/statistics.h"
 
 namespace gemmeter::reports {
@@ -188,6 +190,69 @@ TEST_CASE("a report that is not a benchmark report is named", "[compare][bench][
   bad_unit["benchmarks"][0]["time_unit"] = "fortnights";
   CHECK_THROWS_WITH(CompareBench(bad_unit, "x.json", good, "y.json", {}),
                     Contains("x.json") && Contains("fortnights"));
+}
+
+// An evaluation report of one two-choice task: per document (gold, prediction, LLs).
+json EvalReport(const std::vector<std::tuple<int, int, double, double>>& docs,
+                const std::string& sha = "abc") {
+  json documents = json::array();
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const auto& [gold, pred, ll0, ll1] = docs[i];
+    documents.push_back({{"index", i}, {"gold", gold}, {"loglikelihoods", {ll0, ll1}},
+                         {"predictions", {{"acc", pred}}}});
+  }
+  return {{"kind", "evaluation"}, {"schema_version", 1}, {"provenance", {{"model_sha256", sha}}},
+          {"tasks", {{"piqa", {{"protocol", "p1"}, {"shots", 0}, {"data_files", json::array()}}}}},
+          {"documents", {{"piqa", documents}}}};
+}
+
+TEST_CASE("evaluation reports compare by McNemar, agreement and log-likelihoods",
+          "[compare][evals]") {
+  // 20 documents, gold 0. A right on all; B wrong on documents 0..5 (6 discordant pairs,
+  // all one way): McNemar p = 2 * 0.5^6 = 0.03125.
+  std::vector<std::tuple<int, int, double, double>> a_docs, b_docs;
+  for (int i = 0; i < 20; ++i) {
+    a_docs.push_back({0, 0, -1.0, -2.0});
+    b_docs.push_back({0, i < 6 ? 1 : 0, i < 6 ? -2.5 : -1.0, -2.0 + 0.001 * i});
+  }
+  const EvalComparison c = CompareEvals(EvalReport(a_docs), "a.json", EvalReport(b_docs), "b.json", {});
+  REQUIRE(c.tasks.size() == 1);
+  const TaskComparison& t = c.tasks[0];
+  REQUIRE(t.metrics.size() == 1);
+  const MetricComparison& m = t.metrics[0];
+  CHECK(m.acc_a == Approx(1.0));
+  CHECK(m.acc_b == Approx(0.7));
+  CHECK(m.only_a_right == 6);
+  CHECK(m.only_b_right == 0);
+  CHECK(m.p == Approx(0.03125));
+  CHECK(m.identical == Approx(0.7));
+  CHECK(m.flipped.size() == 6);
+  CHECK(t.ll_max == Approx(1.5));
+  CHECK(t.choices == 40);
+  CHECK(c.Failed());
+  EvalCompareOptions strict;
+  strict.alpha = 0.01;  // p = 0.031 is not significant at 1%
+  CHECK_FALSE(CompareEvals(EvalReport(a_docs), "a", EvalReport(b_docs), "b", strict).Failed());
+  strict.max_ll_diff = 1.0;  // but a choice moved by 1.5
+  CHECK(CompareEvals(EvalReport(a_docs), "a", EvalReport(b_docs), "b", strict).Failed());
+  CHECK_THAT(EvalComparisonTable(c, true), Contains("| piqa | acc | 20 | 100.00 | 70.00 | -30.00 |"));
+  CHECK(EvalComparisonJson(c)["tasks"]["piqa"]["metrics"]["acc"]["flipped"].size() == 6);
+}
+
+TEST_CASE("evaluation reports of different models or data are refused", "[compare][evals][errors]") {
+  const std::vector<std::tuple<int, int, double, double>> docs = {{0, 0, -1, -2}};
+  CHECK_THROWS_WITH(CompareEvals(EvalReport(docs, "abc"), "a.json", EvalReport(docs, "xyz"), "b.json", {}),
+                    Contains("model_sha256") && Contains("a.json") && Contains("b.json"));
+  json other_protocol = EvalReport(docs);
+  other_protocol["tasks"]["piqa"]["protocol"] = "p2";
+  CHECK_THROWS_WITH(CompareEvals(EvalReport(docs), "a.json", other_protocol, "b.json", {}),
+                    Contains("tasks.piqa.protocol"));
+  json newer = EvalReport(docs);
+  newer["schema_version"] = 2;
+  CHECK_THROWS_WITH(CompareEvals(newer, "new.json", EvalReport(docs), "b.json", {}),
+                    Contains("new.json") && Contains("schema_version 2") && Contains("newer"));
+  CHECK_THROWS_WITH(CompareEvals(json::object(), "x.json", EvalReport(docs), "b.json", {}),
+                    Contains("x.json") && Contains("not a gemmeter evaluation report"));
 }
 
 }  // namespace
