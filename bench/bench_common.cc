@@ -101,8 +101,7 @@ uint64_t SplitMix(uint32_t seed, int64_t index) {
 // Random bits with every binary16 scale set to `scale` / 64: values of order `scale`.
 Tensor RandomBlocks(Backend& backend, const Shape& shape, DType dtype, uint32_t seed,
                     float scale) {
-  const int64_t cols = shape.back();
-  const size_t bytes = static_cast<size_t>(NumElements(shape) / cols) * RowBytes(dtype, cols);
+  const size_t bytes = StorageBytes(shape, dtype);
   std::vector<uint8_t> host(bytes);
   for (size_t i = 0; i < bytes; i += 8) {
     const uint64_t r = SplitMix(seed, static_cast<int64_t>(i));

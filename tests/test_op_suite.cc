@@ -330,7 +330,7 @@ TEST_CASE("the case list covers the ops, dtypes and edge shapes", "[op_suite]") 
     CHECK(seen.count(feature) == 1);
   }
   for (DType d : kBlockDTypes) {  // every block format: lookups, GEMV and GEMM, epilogues
-    for (const std::string feature :
+    for (const std::string& feature :
          {fmt::format("embedding {}", DTypeName(d)), fmt::format("matmul {} falsefalsefalse", DTypeName(d)),
           fmt::format("matmul {} truetruetrue", DTypeName(d))}) {
       INFO(feature);

@@ -42,8 +42,8 @@ static_assert(InEnumOrder(), "kOps rows must follow the enum's order");
 // so that a benchmark comparison can be shown to catch a slower kernel. Results stay the
 // same; an empty option (the default) costs one comparison per call.
 void SlowDownForTesting(Op op, int64_t elements) {
-  static const std::string_view slowed = GEMMETER_SLOW_DOWN_OP;
-  if (slowed.empty() || slowed != kOps[static_cast<size_t>(op)].name) return;
+  constexpr std::string_view kSlowed = GEMMETER_SLOW_DOWN_OP;
+  if (kSlowed.empty() || kSlowed != kOps[static_cast<size_t>(op)].name) return;
   volatile float sink = 0;
   for (int64_t i = 0; i < elements / 4; ++i) sink = sink + 1e-9f * static_cast<float>(i);
 }

@@ -11,9 +11,7 @@ namespace gemmeter {
 
 Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner) {
   auto storage = std::make_shared<TensorStorage>();
-  const int64_t cols = shape.empty() ? 1 : shape.back();
-  const int64_t rows = cols == 0 ? 0 : NumElements(shape) / cols;
-  const size_t bytes = static_cast<size_t>(rows) * RowBytes(dtype, cols);
+  const size_t bytes = StorageBytes(shape, dtype);
   // 64-byte alignment (a cache line, one AVX-512 register); aligned_alloc needs a size
   // that is a multiple of the alignment.
   const size_t padded = (bytes + 63) / 64 * 64;
@@ -30,9 +28,8 @@ Tensor AllocateHostTensor(const Shape& shape, DType dtype, Backend* owner) {
 Tensor WrapHostTensor(const Shape& shape, DType dtype, const void* host,
                       std::shared_ptr<const void> keep_alive, Backend* owner) {
   auto storage = std::make_shared<TensorStorage>();
-  const int64_t cols = shape.empty() ? 1 : shape.back();
   storage->data = const_cast<void*>(host);  // read-only by contract: ops never write weights
-  storage->bytes = static_cast<size_t>(cols == 0 ? 0 : NumElements(shape) / cols) * RowBytes(dtype, cols);
+  storage->bytes = StorageBytes(shape, dtype);
   storage->owner = std::const_pointer_cast<void>(std::move(keep_alive));
   return Tensor(std::move(storage), 0, shape, dtype, owner);
 }

@@ -13,6 +13,12 @@ int64_t NumElements(const Shape& shape) {
   return n;
 }
 
+size_t StorageBytes(const Shape& shape, DType dtype) {
+  const int64_t cols = shape.empty() ? 1 : shape.back();
+  const int64_t rows = cols == 0 ? 0 : NumElements(shape) / cols;
+  return static_cast<size_t>(rows) * RowBytes(dtype, cols);
+}
+
 std::string ShapeToString(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 Tensor::Tensor(std::shared_ptr<TensorStorage> storage, size_t byte_offset, Shape shape,

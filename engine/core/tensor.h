@@ -22,6 +22,9 @@ using Shape = std::vector<int64_t>;
 
 int64_t NumElements(const Shape& shape);
 std::string ShapeToString(const Shape& shape);
+// Bytes of a tensor of this shape and dtype: its rows (the last dimension is a row) of
+// whole blocks for a block format; throws Error when a row is not whole blocks.
+size_t StorageBytes(const Shape& shape, DType dtype);
 
 // A block of memory allocated by a backend; the backend's deleter frees it.
 struct TensorStorage {
@@ -43,7 +46,7 @@ class Tensor {
   int64_t dim(int axis) const;          // negative axis counts from the end
   int64_t numel() const { return NumElements(shape_); }
   // Storage bytes: rows of whole blocks for a block format.
-  size_t bytes() const { return static_cast<size_t>(rows()) * RowBytes(dtype_, cols()); }
+  size_t bytes() const { return StorageBytes(shape_, dtype_); }
   Backend* backend() const { return backend_; }
 
   // Rows and columns when the tensor is seen as a matrix [rows, last dim].
