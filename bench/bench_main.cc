@@ -11,9 +11,17 @@
 // native block formats at the 270M model's shapes, 9 repetitions each (what a CI
 // regression gate runs: minutes on 2 cores); --profile full: everything (the default).
 // An explicit --benchmark_filter or --benchmark_repetitions overrides the profile's.
+// --report FILE: also write gemmeter's benchmark report (reports/benchmark_report.h: the
+// entries of Google Benchmark's JSON plus provenance and this run's peaks); the console
+// shows the usual table.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <iostream>
+#include <sstream>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -24,6 +32,11 @@
 #include "bench/bench_common.h"
 #include "engine/build_config.h"
 #include "engine/core/parallel.h"
+#include "engine/io/digest.h"
+#include "engine/model/checkpoint.h"
+#include "reports/benchmark_report.h"
+#include "reports/provenance.h"
+#include "reports/report_io.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -48,6 +61,8 @@ struct Options {
   std::string profile = "full";
   bool calibrate = true;
   bool listing = false;  // --benchmark_list_tests: nothing runs, so nothing to calibrate
+  std::string report;    // --report FILE
+  std::string command;   // the command line, for the report's provenance
 };
 
 int ParseThreads(std::string_view text) {
@@ -67,6 +82,7 @@ Options ParseOwnFlags(int* argc, char** argv) {
   if (const char* env = std::getenv("GEMMETER_THREADS"); env != nullptr && *env != '\0') {
     o.threads = ParseThreads(env);
   }
+  for (int i = 0; i < *argc; ++i) o.command += (i ? " " : "") + std::string(argv[i]);
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     const std::string_view arg = argv[i];
@@ -74,6 +90,10 @@ Options ParseOwnFlags(int* argc, char** argv) {
       o.threads = ParseThreads(argv[++i]);
     } else if (arg.starts_with("--threads=")) {
       o.threads = ParseThreads(arg.substr(std::strlen("--threads=")));
+    } else if (arg == "--report" && i + 1 < *argc) {
+      o.report = argv[++i];
+    } else if (arg.starts_with("--report=")) {
+      o.report = std::string(arg.substr(std::strlen("--report=")));
     } else if (arg == "--no_calibration") {
       o.calibrate = false;
     } else if (arg == "--profile" && i + 1 < *argc) {
@@ -114,11 +134,15 @@ std::vector<std::string> ProfileFlags(const Options& o, int argc, char** argv) {
 
 void PrintHelp() {
   fmt::print(
-      "gemmeter_bench [--threads N] [--no_calibration] [--profile quick|full] [benchmark flags]\n"
+      "gemmeter_bench [--threads N] [--no_calibration] [--profile quick|full] [--report FILE]\n"
+      "               [benchmark flags]\n"
       "  --threads N        worker threads of the engine and oneDNN (also GEMMETER_THREADS)\n"
       "  --no_calibration   skip the startup peak measurements (no *_frac counters)\n"
       "  --profile quick    one benchmark per CPU kernel family and block format, 9\n"
       "                     repetitions each: a regression gate's run (minutes)\n"
+      "  --profile full     every op, shape, dtype, backend and model benchmark (default)\n"
+      "  --report FILE      also write gemmeter's JSON benchmark report (what `gemmeter\n"
+      "                     compare bench` and `gemmeter report render` read)\n"
       "Names: <op>/<backend>/<dtype>/<model>/<site>/<size>, model/..., peak/...; see "
       "bench/README.md.\n\n");
   benchmark::PrintDefaultHelp();
@@ -148,11 +172,82 @@ void AddContext(const std::string& profile) {
 #endif
 }
 
+// Shows the library's console table and records its JSON entries in the same run (a second,
+// file reporter is only accepted together with --benchmark_out).
+class TeeReporter : public benchmark::BenchmarkReporter {
+ public:
+  TeeReporter(benchmark::BenchmarkReporter& display, benchmark::BenchmarkReporter& json)
+      : display_(display), json_(json) {}
+  bool ReportContext(const Context& context) override {
+    json_.ReportContext(context);
+    return display_.ReportContext(context);
+  }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    display_.ReportRuns(runs);
+    json_.ReportRuns(runs);
+  }
+  void Finalize() override {
+    display_.Finalize();
+    json_.Finalize();
+  }
+
+ private:
+  benchmark::BenchmarkReporter& display_;
+  benchmark::BenchmarkReporter& json_;
+};
+
+// Runs the benchmarks, writing gemmeter's benchmark report to options.report.
+void RunWithReport(const Options& options, std::chrono::system_clock::time_point start) {
+  benchmark::ConsoleReporter console(isatty(STDOUT_FILENO)
+                                         ? benchmark::ConsoleReporter::OO_Defaults
+                                         : benchmark::ConsoleReporter::OO_Tabular);
+  benchmark::JSONReporter json;
+  std::ostringstream json_text;
+  json.SetOutputStream(&json_text);
+  json.SetErrorStream(&std::cerr);
+  TeeReporter tee(console, json);
+  benchmark::RunSpecifiedBenchmarks(&tee);
+
+  nlohmann::json gb = reports::ParseReportText(json_text.str(), "Google Benchmark's output");
+  nlohmann::json provenance = reports::BuildAndMachine(start);
+  nlohmann::json versions = nlohmann::json::object();
+#if GEMMETER_HAVE_ONEDNN
+  const dnnl_version_t* v = dnnl::version();
+  versions["onednn"] = fmt::format("{}.{}.{}", v->major, v->minor, v->patch);
+#endif
+  std::vector<std::string> backends;
+  for (std::string_view b : AvailableBackends()) backends.emplace_back(b);
+  provenance.update({{"command", options.command},
+                     {"threads", ParallelThreads()},
+                     {"backends", backends},
+                     {"backend_versions", versions}});
+  bool uses_model = false;
+  for (const auto& b : gb["benchmarks"]) {
+    const std::string name = b.value("name", "");
+    uses_model |= name.starts_with("model/") || name.starts_with("eval/");
+  }
+  if (uses_model) {
+    try {
+      const std::string model = DefaultModelPath();
+      provenance.update({{"model", model}, {"model_sha256", Sha256File(model)}});
+    } catch (const std::exception&) {
+    }  // not installed: those benchmarks were skipped with the reason
+  }
+  const MachinePeak& p = Peak();
+  const nlohmann::json report = reports::BenchmarkReportJson(
+      provenance, options.profile,
+      reports::CpuDevices({p.f32_flops, p.bf16_flops, p.read_bandwidth, p.f32_impl, p.bf16_impl}),
+      gb["benchmarks"], gb["context"]);
+  reports::WriteReport(report, options.report);
+  fmt::print(stderr, "gemmeter_bench: report written to {}\n", options.report);
+}
+
 }  // namespace
 }  // namespace gemmeter::bench
 
 int main(int argc, char** argv) {
   using namespace gemmeter::bench;
+  const auto start = std::chrono::system_clock::now();
   const Options options = ParseOwnFlags(&argc, argv);
   // argv plus the profile's flags (benchmark::Initialize parses them like any other).
   std::vector<std::string> extra = ProfileFlags(options, argc, argv);
@@ -178,7 +273,16 @@ int main(int argc, char** argv) {
   RegisterOpBenchmarks();
   RegisterModelBenchmarks();
   RegisterEvalBenchmarks();
-  benchmark::RunSpecifiedBenchmarks();
+  try {
+    if (options.report.empty()) {
+      benchmark::RunSpecifiedBenchmarks();
+    } else {
+      RunWithReport(options, start);
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "gemmeter_bench: error: {}\n", e.what());
+    return 1;
+  }
   benchmark::Shutdown();
   return 0;
 }

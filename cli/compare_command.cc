@@ -3,30 +3,62 @@
 #include <fmt/core.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
-#include <regex>
-#include <sstream>
+#include <set>
 
+#include "cli/model_loading.h"
 #include "engine/core/error.h"
+#include "evals/task.h"
 #include "reports/bench_compare.h"
 #include "reports/eval_compare.h"
+#include "reports/provenance.h"
+#include "reports/report_io.h"
 
 namespace gemmeter::cli {
 namespace {
 
-// A report, with the NaN and infinity literals Google Benchmark writes for undefined
-// aggregates (a coefficient of variation of zeros) read as null: they are not JSON.
-nlohmann::json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  Check(in.good(), "{}: cannot open", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = std::regex_replace(
-      buffer.str(), std::regex(R"((:\s*)-?(NaN|nan|inf|Infinity)\b)"), "$1null");
+std::string Shorten(const std::string& text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return text.substr(0, cut) + "...";
+}
+
+// A document as one line: its context and its numbered choices.
+std::string DocText(const datasets::MultipleChoiceDoc& d) {
+  std::string text = Shorten(d.context, 160);
+  for (size_t i = 0; i < d.choices.size(); ++i) text += fmt::format(" [{}] {}", i, Shorten(d.choices[i], 80));
+  for (char& c : text) c = c == '\n' ? ' ' : c;
+  return text;
+}
+
+// The text of every flipped document, from the datasets. Best effort: without them the
+// comparison is complete, only without text.
+void AttachFlippedText(reports::EvalComparison& c, const nlohmann::json& a, const std::string& flag) {
+  std::string dir = flag;
+  if (dir.empty()) dir = a["provenance"].value("data_dir", "");
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    Fail("{}: not valid JSON: {}", path, e.what());
+    dir = ResolveDataDir(std::filesystem::is_directory(dir) ? dir : flag);
+  } catch (const Error& e) {
+    fmt::print(stderr, "note: flipped documents without text: {}\n", e.what());
+    return;
+  }
+  for (reports::TaskComparison& t : c.tasks) {
+    std::set<std::string> wanted;
+    for (const auto& m : t.metrics) {
+      for (int64_t i : m.flipped) wanted.insert(t.keys[static_cast<size_t>(i)]);
+    }
+    if (wanted.empty()) continue;
+    try {
+      for (const datasets::MultipleChoiceDoc& d : evals::FindTask(t.task).load(dir)) {
+        const std::string key =
+            d.subject.empty() ? std::to_string(d.index) : d.subject + "/" + std::to_string(d.index);
+        if (wanted.contains(key)) t.texts[key] = DocText(d);
+      }
+    } catch (const Error& e) {
+      fmt::print(stderr, "note: {} flips without text: {}\n", t.task, e.what());
+    }
   }
 }
 
@@ -40,7 +72,7 @@ double Percent(const std::string& text, const std::string& option) {
 
 }  // namespace
 
-int RunCompareBench(const CompareBenchOptions& o) {
+int RunCompareBench(const CompareBenchOptions& o, const std::string& command_line) {
   reports::BenchCompareOptions options;
   Check(o.metric == "time" || o.metric == "instructions",
         "--metric: \"{}\" is not one of time, instructions", o.metric);
@@ -55,29 +87,39 @@ int RunCompareBench(const CompareBenchOptions& o) {
     options.thresholds.push_back(
         {entry.substr(0, eq), Percent(entry.substr(eq + 1), "--threshold-for")});
   }
-  const reports::BenchComparison c =
-      reports::CompareBench(ReadJson(o.base), o.base, ReadJson(o.next), o.next, options);
+  const nlohmann::json base = reports::ReadReport(o.base, {"benchmark"});
+  const nlohmann::json next = reports::ReadReport(o.next, {"benchmark"});
+  const reports::BenchComparison c = reports::CompareBench(base, o.base, next, o.next, options);
   fmt::print("{}", o.markdown ? reports::BenchComparisonMarkdown(c)
                               : reports::BenchComparisonTable(c));
   if (!o.json_out.empty()) {
     std::ofstream out(o.json_out);
     Check(out.good(), "{}: cannot write", o.json_out);
-    out << reports::BenchComparisonJson(c).dump(1) << "\n";
+    out << reports::BenchComparisonJson(
+               c, reports::ComparisonProvenance(command_line, {{"base", o.base}, {"new", o.next}},
+                                                {&base, &next}))
+               .dump(1)
+        << "\n";
   }
   return c.Regressed() ? kRegressionExitStatus : 0;
 }
 
-int RunCompareEvals(const CompareEvalsOptions& o) {
+int RunCompareEvals(const CompareEvalsOptions& o, const std::string& command_line) {
   reports::EvalCompareOptions options;
   options.alpha = o.alpha;
   options.max_ll_diff = o.max_ll_diff;
-  const reports::EvalComparison c =
-      reports::CompareEvals(ReadJson(o.a), o.a, ReadJson(o.b), o.b, options);
+  const nlohmann::json a = reports::ReadReport(o.a, {"evaluation"});
+  const nlohmann::json b = reports::ReadReport(o.b, {"evaluation"});
+  reports::EvalComparison c = reports::CompareEvals(a, o.a, b, o.b, options);
+  if (!o.no_text) AttachFlippedText(c, a, o.data_dir);
   fmt::print("{}", reports::EvalComparisonTable(c, o.markdown));
   if (!o.json_out.empty()) {
     std::ofstream out(o.json_out);
     Check(out.good(), "{}: cannot write", o.json_out);
-    out << reports::EvalComparisonJson(c).dump(1) << "\n";
+    out << reports::EvalComparisonJson(
+               c, reports::ComparisonProvenance(command_line, {{"a", o.a}, {"b", o.b}}, {&a, &b}))
+               .dump(1)
+        << "\n";
   }
   return c.Failed() ? kRegressionExitStatus : 0;
 }

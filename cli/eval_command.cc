@@ -2,23 +2,20 @@
 // the JSON report and the per-document records on disk.
 #include "cli/eval_command.h"
 
-#include <fmt/chrono.h>
 #include <fmt/core.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
-#include "cli/git_version.h"
 #include "cli/model_loading.h"
 #include "engine/build_config.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
-#include "engine/io/digest.h"
 #include "reports/eval_report.h"
+#include "reports/provenance.h"
+#include "reports/report_io.h"
 
 namespace gemmeter::cli {
 namespace {
@@ -49,42 +46,6 @@ std::vector<const evals::TaskSpec*> ParseTasks(const std::string& list) {
   }
   for (const std::string& name : SplitList(list, "--tasks")) tasks.push_back(&evals::FindTask(name));
   return tasks;
-}
-
-std::string ResolveDataDir(const std::string& flag) {
-  std::string dir = flag;
-  if (dir.empty()) {
-    const char* env = std::getenv("GEMMETER_DATASETS");
-    dir = env != nullptr && *env != '\0'
-              ? env
-              : (fs::path(GEMMETER_SOURCE_ROOT) / ".." / "shared" / "datasets").lexically_normal().string();
-  }
-  if (!fs::is_directory(dir)) {
-    Fail("data directory {} does not exist (give --data-dir, or set GEMMETER_DATASETS)", dir);
-  }
-  return dir;
-}
-
-// A file's digest; for a checkpoint folder, the digest of its files' names and digests.
-std::string ModelDigest(const std::string& path) {
-  if (!fs::is_directory(path)) return Sha256File(path);
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(path)) {
-    if (e.is_regular_file()) names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  std::string listing;
-  for (const std::string& n : names) listing += n + " " + Sha256File((fs::path(path) / n).string()) + "\n";
-  return Sha256Hex(listing);
-}
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
 }
 
 std::string DefaultOutPath(const std::string& model, const ModelOptions& m, const std::string& backend) {
@@ -141,15 +102,6 @@ class ProgressPrinter {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
-void WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!(out << text)) Fail("{}: cannot write", tmp);
-  }
-  fs::rename(tmp, path);
-}
-
 }  // namespace
 
 void RunEval(const EvalCliOptions& options, const std::string& command_line) {
@@ -200,29 +152,21 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   }
   const double wall = std::chrono::duration<double>(std::chrono::system_clock::now() - start).count();
 
-  const nlohmann::json provenance = {
-      {"model", model_path},
-      {"model_sha256", model_sha256},
-      {"model_parameters", l.model->config().ParameterCount()},
-      {"backend", l.backend->name()},
-      {"backend_description", l.backend->Describe()},
-      {"weights", options.model.weights},
-      {"weight_dtypes", MatrixDTypes(l.model->weights())},
-      {"threads", ParallelThreads()},
-      {"batch_tokens", options.batch_tokens},
-      {"data_dir", eval.data_dir},
-      {"gemmeter_version", GEMMETER_VERSION},
-      {"git_commit", GEMMETER_GIT_COMMIT},
-      {"build_type", GEMMETER_BUILD_TYPE},
-      {"compiler", fmt::format("{} {}", "gcc", __VERSION__)},
-      {"libraries", GEMMETER_LIBRARY_VERSIONS},
-      {"cpu_model", CpuModel()},
-      {"cpu_cores", std::thread::hardware_concurrency()},
-      {"date", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(start)))},
-      {"wall_seconds", wall},
-      {"command", command_line}};
+  nlohmann::json provenance = reports::BuildAndMachine(start);
+  provenance.update({{"model", model_path},
+                     {"model_sha256", model_sha256},
+                     {"model_parameters", l.model->config().ParameterCount()},
+                     {"backend", l.backend->name()},
+                     {"backend_description", l.backend->Describe()},
+                     {"weights", options.model.weights},
+                     {"weight_dtypes", MatrixDTypes(l.model->weights())},
+                     {"threads", ParallelThreads()},
+                     {"batch_tokens", options.batch_tokens},
+                     {"data_dir", eval.data_dir},
+                     {"wall_seconds", wall},
+                     {"command", command_line}});
   const nlohmann::json report = reports::EvalReportJson(runs, provenance, records_path);
-  WriteFileAtomically(out, report.dump(1) + "\n");
+  reports::WriteReport(report, out);
   fmt::print("{}", reports::EvalTable(runs, options.markdown));
   fmt::print(stderr, "report: {}\n", out);
 }

@@ -6,9 +6,11 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include "cli/bench_command.h"
 #include "cli/commands.h"
 #include "cli/compare_command.h"
 #include "cli/eval_command.h"
+#include "cli/report_command.h"
 #include "engine/backend/backend.h"
 #include "engine/build_config.h"
 #include "engine/core/error.h"
@@ -127,6 +129,28 @@ int Main(int argc, char** argv) {
   eval_cmd->add_option("--batch-tokens", eval.batch_tokens, "tokens per forward pass")
       ->capture_default_str()->check(CLI::PositiveNumber);
 
+  BenchCliOptions bench;
+  auto* bench_cmd = app.add_subcommand(
+      "bench", "llama-bench's figures: prompt processing (pp512) and generation (tg128) in tokens/s");
+  bench_cmd->footer(
+      "ppN: one forward of N prompt tokens from an empty cache; tgN: N tokens decoded one at a "
+      "time from an empty cache (each with its logits copied to the host, as llama-bench). "
+      "Each test runs --warmup times untimed, then --repetitions times; t/s is the mean ± "
+      "standard deviation over repetitions. --out (or --format json) writes the benchmark "
+      "report that `gemmeter compare bench` and `gemmeter report render` read.");
+  AddModelOptions(bench_cmd, bench.model);
+  bench_cmd->add_option("-p,--prompt-tokens", bench.prompt_tokens,
+                        "prompt sizes to time, comma-separated (0 = none)")->capture_default_str();
+  bench_cmd->add_option("-n,--gen-tokens", bench.gen_tokens,
+                        "generation lengths to time, comma-separated (0 = none)")->capture_default_str();
+  bench_cmd->add_option("-r,--repetitions", bench.repetitions, "timed runs of each test")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--warmup", bench.warmup, "untimed runs of each test first")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  bench_cmd->add_option("-o,--format", bench.format, "table, md, csv or json (the report)")
+      ->capture_default_str();
+  bench_cmd->add_option("--out", bench.out, "also write the JSON benchmark report to this file");
+
   CompareBenchOptions compare_bench;
   auto* compare_cmd = app.add_subcommand(
       "compare", "compare two reports: `compare bench` gates benchmark regressions, "
@@ -134,8 +158,8 @@ int Main(int argc, char** argv) {
   compare_cmd->require_subcommand(1);
   auto* compare_bench_cmd = compare_cmd->add_subcommand(
       "bench",
-      "compare two benchmark reports (gemmeter_bench --benchmark_format=json, with "
-      "--benchmark_repetitions) benchmark by benchmark");
+      "compare two benchmark reports (gemmeter_bench --report, gemmeter bench --out, "
+      "tools/bench_instructions.py) benchmark by benchmark");
   compare_bench_cmd->footer(fmt::format(
       "For each benchmark in both reports: the median real time of each, the change, a "
       "two-sided Mann-Whitney U test over the repetitions and a verdict (slower, faster, same, "
@@ -184,14 +208,37 @@ int Main(int argc, char** argv) {
                                 "largest |log-likelihood difference| accepted (default: none)")
       ->check(CLI::NonNegativeNumber);
   compare_evals_cmd->add_flag("--markdown", compare_evals.markdown, "print markdown");
+  compare_evals_cmd->add_option("--data-dir", compare_evals.data_dir,
+                                "datasets folder for the flipped documents' text (default: the "
+                                "one report A was made from)");
+  compare_evals_cmd->add_flag("--no-text", compare_evals.no_text,
+                              "list flipped documents by index only (do not read the datasets)");
   compare_evals_cmd->add_option("--json", compare_evals.json_out,
                                 "also write the comparison as JSON to this file");
+
+  auto* report_cmd = app.add_subcommand(
+      "report", "render a report for people (`report render`) or check it (`report validate`)");
+  report_cmd->require_subcommand(1);
+  ReportRenderOptions render;
+  auto* render_cmd = report_cmd->add_subcommand(
+      "render", "a report (benchmark, evaluation or comparison) as markdown or one "
+                "self-contained HTML file with SVG charts");
+  render_cmd->add_option("report", render.report, "the JSON report")->required();
+  render_cmd->add_option("--format", render.format, "html or md")->capture_default_str();
+  render_cmd->add_option("-o,--out", render.out,
+                         "output file (default: the report's path with .html or .md; - = stdout)");
+  ReportValidateOptions validate;
+  auto* validate_cmd = report_cmd->add_subcommand(
+      "validate", "check reports against their kind's schema (reports/schemas/)");
+  validate_cmd->add_option("reports", validate.reports, "JSON reports")->required();
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  std::string command_line;  // for reports' provenance
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   try {
     if (threads > 0) SetParallelThreads(threads);
     if (*info_cmd) RunInfo(info);
@@ -199,13 +246,12 @@ int Main(int argc, char** argv) {
     if (*score_cmd) RunScore(score);
     if (*forward_cmd) RunForward(forward);
     if (*tokenize_cmd) RunTokenize(tokenize);
-    if (*compare_bench_cmd) return RunCompareBench(compare_bench);
-    if (*compare_evals_cmd) return RunCompareEvals(compare_evals);
-    if (*eval_cmd) {
-      std::string command_line;
-      for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
-      RunEval(eval, command_line);
-    }
+    if (*compare_bench_cmd) return RunCompareBench(compare_bench, command_line);
+    if (*compare_evals_cmd) return RunCompareEvals(compare_evals, command_line);
+    if (*eval_cmd) RunEval(eval, command_line);
+    if (*bench_cmd) RunBench(bench, command_line);
+    if (*render_cmd) RunReportRender(render);
+    if (*validate_cmd) RunReportValidate(validate);
   } catch (const Error& e) {
     fmt::print(stderr, "gemmeter: error: {}\n", e.what());
     return 1;

@@ -2,9 +2,15 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
 
+#include "engine/build_config.h"
 #include "engine/core/error.h"
+#include "engine/io/digest.h"
 
 namespace gemmeter::cli {
 
@@ -33,6 +39,33 @@ Loaded Load(const ModelOptions& options) {
              MatrixDTypes(l.model->weights()),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return l;
+}
+
+// A file's digest; for a checkpoint folder, the digest of its files' names and digests.
+std::string ModelDigest(const std::string& path) {
+  if (!std::filesystem::is_directory(path)) return Sha256File(path);
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(path)) {
+    if (e.is_regular_file()) names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::string listing;
+  for (const std::string& n : names) listing += n + " " + Sha256File((std::filesystem::path(path) / n).string()) + "\n";
+  return Sha256Hex(listing);
+}
+
+std::string ResolveDataDir(const std::string& flag) {
+  std::string dir = flag;
+  if (dir.empty()) {
+    const char* env = std::getenv("GEMMETER_DATASETS");
+    dir = env != nullptr && *env != '\0'
+              ? env
+              : (std::filesystem::path(GEMMETER_SOURCE_ROOT) / ".." / "shared" / "datasets").lexically_normal().string();
+  }
+  if (!std::filesystem::is_directory(dir)) {
+    Fail("data directory {} does not exist (give --data-dir, or set GEMMETER_DATASETS)", dir);
+  }
+  return dir;
 }
 
 }  // namespace gemmeter::cli

@@ -24,5 +24,10 @@ std::optional<DType> ParseWeightDType(const std::string& s);
 // `model`, or the default model when empty.
 std::string ResolveModel(const std::string& model);
 Loaded Load(const ModelOptions& options);
+// The datasets folder: `flag`, else $GEMMETER_DATASETS, else ../shared/datasets beside the
+// source tree; Error when it does not exist.
+std::string ResolveDataDir(const std::string& flag);
+// sha256 of a model file; for a checkpoint folder, of its files' names and digests.
+std::string ModelDigest(const std::string& path);
 
 }  // namespace gemmeter::cli

@@ -203,7 +203,7 @@ std::string BenchComparisonMarkdown(const BenchComparison& c) {
   return out + "\n" + Summary(c) + "\n";
 }
 
-nlohmann::json BenchComparisonJson(const BenchComparison& c) {
+nlohmann::json BenchComparisonJson(const BenchComparison& c, const nlohmann::json& provenance) {
   json rows = json::array();
   for (const BenchDelta& d : c.rows) {
     rows.push_back({{"name", d.name},
@@ -217,8 +217,9 @@ nlohmann::json BenchComparisonJson(const BenchComparison& c) {
                     {"threshold", d.threshold},
                     {"verdict", VerdictName(d.verdict)}});
   }
-  return {{"kind", "gemmeter-bench-comparison"},
-          {"schema_version", 1},
+  return {{"kind", "benchmark-comparison"},
+          {"schema_version", kBenchComparisonSchemaVersion},
+          {"provenance", provenance},
           {"metric", c.options.metric == BenchMetric::kInstructions ? "instructions" : "real_time_ns"},
           {"alpha", c.options.alpha},
           {"threshold", c.options.threshold},

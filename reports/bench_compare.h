@@ -59,9 +59,11 @@ BenchComparison CompareBench(const nlohmann::json& base, const std::string& base
                              const BenchCompareOptions& options);
 
 // Printers: an aligned console table, a markdown table (a CI job summary), and JSON
-// (kind "gemmeter-bench-comparison", schema_version 1).
+// (kind "benchmark-comparison", reports/schemas/benchmark-comparison.schema.json);
+// `provenance` is ComparisonProvenance's.
 std::string BenchComparisonTable(const BenchComparison& c);
 std::string BenchComparisonMarkdown(const BenchComparison& c);
-nlohmann::json BenchComparisonJson(const BenchComparison& c);
+inline constexpr int kBenchComparisonSchemaVersion = 1;
+nlohmann::json BenchComparisonJson(const BenchComparison& c, const nlohmann::json& provenance);
 
 }  // namespace gemmeter::reports

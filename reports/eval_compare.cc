@@ -15,6 +15,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr size_t kFlipsShown = 10;  // flipped documents printed with their text, per task
+
 void CheckReport(const json& r, const std::string& name) {
   Check(r.is_object() && r.value("kind", std::string()) == "evaluation",
         "{}: not a gemmeter evaluation report (kind \"evaluation\")", name);
@@ -78,6 +80,7 @@ EvalComparison CompareEvals(const json& a, const std::string& a_name, const json
             a_name, b_name, task, Key(d));
       pairs.push_back({&d, it->second});
       t.keys.push_back(Key(d));
+      t.gold.push_back(d["gold"].get<int64_t>());
       docs_b.erase(it);
     }
     t.only_b = static_cast<int64_t>(docs_b.size());
@@ -121,6 +124,7 @@ EvalComparison CompareEvals(const json& a, const std::string& a_name, const json
             ++same;
           } else {
             m.flipped.push_back(static_cast<int64_t>(i));
+            m.picks.push_back({pa, pb});
           }
         }
         const double n = double(pairs.size());
@@ -169,27 +173,43 @@ std::string EvalComparisonTable(const EvalComparison& c, bool markdown) {
       out += fmt::format("{}  {} flipped ({}): {}{}\n", markdown ? "- " : "", m.metric, m.flipped.size(),
                          list, m.flipped.size() > 20 ? ", ..." : "");
     }
+    // The text of the flips of the headline metric (the first), where the caller gave it.
+    if (!t.texts.empty() && !t.metrics.empty()) {
+      const MetricComparison& m = t.metrics.front();
+      for (size_t i = 0; i < m.flipped.size() && i < kFlipsShown; ++i) {
+        const size_t doc = static_cast<size_t>(m.flipped[i]);
+        auto it = t.texts.find(t.keys[doc]);
+        if (it == t.texts.end()) continue;
+        out += fmt::format("{}    {} {} (gold {}, A {}, B {}): {}\n", markdown ? "- " : "", t.task,
+                           t.keys[doc], t.gold[doc], m.picks[i].first, m.picks[i].second, it->second);
+      }
+    }
   }
   return out;
 }
 
-json EvalComparisonJson(const EvalComparison& c) {
+json EvalComparisonJson(const EvalComparison& c, const json& provenance) {
   json tasks = json::object();
   for (const TaskComparison& t : c.tasks) {
     json metrics = json::object();
     for (const MetricComparison& m : t.metrics) {
       json flipped = json::array();
       for (int64_t i : m.flipped) flipped.push_back(t.keys[static_cast<size_t>(i)]);
+      json picks = json::array();
+      for (const auto& [pa, pb] : m.picks) picks.push_back({pa, pb});
       metrics[m.metric] = {{"acc_a", m.acc_a}, {"acc_b", m.acc_b},
                            {"only_a_right", m.only_a_right}, {"only_b_right", m.only_b_right},
-                           {"mcnemar_p", m.p}, {"identical", m.identical}, {"flipped", flipped}};
+                           {"mcnemar_p", m.p}, {"identical", m.identical}, {"flipped", flipped},
+                           {"flipped_predictions", picks}};
     }
     tasks[t.task] = {{"docs", t.keys.size()}, {"only_a", t.only_a}, {"only_b", t.only_b},
                      {"loglikelihood_abs_diff",
                       {{"choices", t.choices}, {"max", t.ll_max}, {"p99", t.ll_p99}, {"mean", t.ll_mean}}},
                      {"metrics", metrics}};
+    if (!t.texts.empty()) tasks[t.task]["flipped_text"] = t.texts;
   }
-  return {{"kind", "gemmeter-eval-comparison"}, {"schema_version", 1},
+  return {{"kind", "evaluation-comparison"}, {"schema_version", kEvalComparisonSchemaVersion},
+          {"provenance", provenance},
           {"alpha", c.options.alpha}, {"failed", c.Failed()}, {"tasks", tasks}};
 }
 

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gemmeter::reports {
@@ -23,11 +25,16 @@ struct MetricComparison {
   double p = 1;                                // exact McNemar, two-sided
   double identical = 0;                        // share of documents with the same prediction
   std::vector<int64_t> flipped;                // positions (in `keys`) where predictions differ
+  std::vector<std::pair<int64_t, int64_t>> picks;  // per flip: A's and B's prediction
 };
 
 struct TaskComparison {
   std::string task;
   std::vector<std::string> keys;  // matched documents: "index" or "subject/index"
+  std::vector<int64_t> gold;      // per matched document
+  // The flipped documents' text by key: filled by the caller, who has the datasets
+  // (reports hold log-likelihoods, not text); may stay empty.
+  std::map<std::string, std::string> texts;
   int64_t only_a = 0, only_b = 0;  // documents scored by one report only
   std::vector<MetricComparison> metrics;
   // |log-likelihood A - B| over every choice of every matched document.
@@ -49,6 +56,7 @@ EvalComparison CompareEvals(const nlohmann::json& a, const std::string& a_name,
                             const EvalCompareOptions& options);
 
 std::string EvalComparisonTable(const EvalComparison& c, bool markdown);
-nlohmann::json EvalComparisonJson(const EvalComparison& c);
+inline constexpr int kEvalComparisonSchemaVersion = 1;
+nlohmann::json EvalComparisonJson(const EvalComparison& c, const nlohmann::json& provenance);
 
 }  // namespace gemmeter::reports

@@ -9,7 +9,7 @@
 //                 data_files[] {path, sha256}, work {block_tokens, scored_rows,
 //                 forward_passes, flops, seconds, docs_per_second, gflops_per_second},
 //                 records (the JSON Lines file of per-document records)}
-//   documents.<name>[] {index, gold, loglikelihoods[], token_counts[], greedy[],
+//   documents.<name>[] {index, gold, loglikelihoods[], token_counts[], choice_characters[], greedy[],
 //                       predictions.<metric>} (subject for MMLU)
 #pragma once
 

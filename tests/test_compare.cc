@@ -150,8 +150,8 @@ TEST_CASE("the regression gate flags a significant slowdown beyond its threshold
   CHECK(few.rows[0].verdict == Verdict::kTooFewRepetitions);
   CHECK_FALSE(few.Regressed());
 
-  const json printed = BenchComparisonJson(ab);
-  CHECK(printed["kind"] == "gemmeter-bench-comparison");
+  const json printed = BenchComparisonJson(ab, json::object());
+  CHECK(printed["kind"] == "benchmark-comparison");
   CHECK(printed["schema_version"] == 1);
   CHECK(printed["regressed"] == true);
   CHECK_THAT(BenchComparisonTable(ab), Contains("slower") && Contains("matmul/a"));
@@ -173,7 +173,7 @@ TEST_CASE("instruction counts are compared by their threshold alone", "[compare]
   CHECK(slower.Regressed());
   CHECK(slower.rows[0].verdict == Verdict::kSlower);  // one sample each: no test needed
   CHECK(slower.rows[1].verdict == Verdict::kSame);    // +1%: within 5%
-  CHECK(BenchComparisonJson(slower)["rows"][0]["p"].is_null());
+  CHECK(BenchComparisonJson(slower, json::object())["rows"][0]["p"].is_null());
   CHECK_THROWS_WITH(CompareBench(Report({{"a", Times(1, 3)}}), "t.json", counts(1, 1), "c.json", options),
                     Contains("t.json") && Contains("no instruction count"));
 }
@@ -236,7 +236,7 @@ TEST_CASE("evaluation reports compare by McNemar, agreement and log-likelihoods"
   strict.max_ll_diff = 1.0;  // but a choice moved by 1.5
   CHECK(CompareEvals(EvalReport(a_docs), "a", EvalReport(b_docs), "b", strict).Failed());
   CHECK_THAT(EvalComparisonTable(c, true), Contains("| piqa | acc | 20 | 100.00 | 70.00 | -30.00 |"));
-  CHECK(EvalComparisonJson(c)["tasks"]["piqa"]["metrics"]["acc"]["flipped"].size() == 6);
+  CHECK(EvalComparisonJson(c, json::object())["tasks"]["piqa"]["metrics"]["acc"]["flipped"].size() == 6);
 }
 
 TEST_CASE("evaluation reports of different models or data are refused", "[compare][evals][errors]") {

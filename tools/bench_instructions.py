@@ -12,8 +12,9 @@ quiet.
 gemmeter_bench brackets each benchmark's timed loop with callgrind client requests
 (bench_common.h: InstructionCountStart/Stop) and dumps the count as
 "gemmeter <benchmark> iterations=<n>"; this script runs it under
-`valgrind --tool=callgrind --instr-atstart=no`, reads the dumps and writes a report in
-Google Benchmark's JSON layout with an `instructions` field (per iteration) for
+`valgrind --tool=callgrind --instr-atstart=no`, reads the dumps and writes gemmeter's
+benchmark report (reports/schemas/benchmark.schema.json; provenance from gemmeter_bench's
+own --report) with an `instructions` field (per iteration) in each entry, for
 
   gemmeter compare bench --metric instructions BASE.json NEW.json
 
@@ -75,22 +76,27 @@ def main():
         argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                 "--callgrind-out-file=" + os.path.join(folder, "callgrind.out.%p"),
                 bench, "--no_calibration", "--threads=1", *selection,
-                "--benchmark_repetitions=1"]
+                "--benchmark_repetitions=1", "--report", os.path.join(folder, "run.json")]
         proc = subprocess.run(argv, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit("valgrind failed:\n{}".format(proc.stderr[-2000:]))
         counts = read_dumps(folder)
+        with open(os.path.join(folder, "run.json")) as f:
+            report = json.load(f)
     if not counts:
         sys.exit("no benchmark counted (no match, or gemmeter_bench was built without "
                  "valgrind/callgrind.h)")
     version = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()
-    report = {
-        "context": {"kind": "instruction_counts", "tool": version,
-                    "selection": selection, "threads": 1, "seconds": round(time.time() - start, 1)},
-        "benchmarks": [{"name": name, "run_name": name, "run_type": "iteration",
-                        "repetitions": 1, "instructions": round(count, 1)}
-                       for name, count in sorted(counts.items())],
-    }
+    # The timed run's report, its entries replaced by the counts (its times under valgrind
+    # mean nothing).
+    report["profile"] = "instructions"
+    report["provenance"]["command"] = " ".join(argv[argv.index(bench):])
+    report["instruction_counts"] = {"tool": version, "selection": selection, "threads": 1,
+                                    "seconds": round(time.time() - start, 1)}
+    report["benchmarks"] = [{"name": name, "run_name": name, "run_type": "iteration",
+                             "repetitions": 1, "repetition_index": 0, "iterations": 1,
+                             "real_time": 0, "time_unit": "ns", "instructions": round(count, 1)}
+                            for name, count in sorted(counts.items())]
     with open(args.out, "w") as f:
         json.dump(report, f, indent=1)
     print("{} benchmarks in {:.0f} s -> {}".format(len(counts), time.time() - start, args.out))

@@ -15,10 +15,12 @@ repetition runs llama.cpp's three tests, then gemmeter's, so drift on a shared m
 hits both engines alike. Both engines decode the same token ids
 (bench_model.cc's Tokens(): BOS, then 1000 + (i * 7919) mod (vocab - 1000)).
 
-The output (--out) is a gemmeter benchmark report in Google Benchmark's JSON layout: one
-entry per repetition (run_type "iteration") and median / min / max aggregates, named
-<engine>/<weights>/<test>, with a `tokens_per_second` counter, plus a context block with
-the machine, versions, threads and the model's sha256. Run by hand, never in CI:
+The output (--out) is a gemmeter benchmark report (reports/schemas/benchmark.schema.json):
+one entry per repetition (run_type "iteration") and median / min / max aggregates, named
+<engine>/<weights>/<test>, with a `tokens_per_second` counter; provenance from gemmeter's
+own report of the last run plus the model's sha256; a side_by_side block with llama.cpp's
+version and build flags, the read bandwidth of each repetition and peak resident memory.
+`gemmeter compare bench` and `gemmeter report render` read it. Run by hand, never in CI:
 
   python3 tools/bench_vs_llamacpp.py --threads 2 --repetitions 5 --out side_by_side.json
 """
@@ -30,6 +32,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -40,14 +43,6 @@ def default_model():
 
 def bench_tokens(vocab, count, bos):
     return [bos] + [1000 + (i * 7919) % (vocab - 1000) for i in range(1, count)]
-
-
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def sha256(path):
@@ -103,20 +98,23 @@ GEMMETER_TESTS = {  # gemmeter benchmark name suffix -> test name
 def run_gemmeter(binary, backend, weights, threads, model):
     """One run of gemmeter's model benchmarks, without the startup calibration (its
     seconds of full-machine load would precede only the first engine timed after it):
-    {test: (tokens/s, weight+KV bytes/s)}, and the run's context."""
+    {test: (tokens/s, weight+KV bytes/s)}, and the run's gemmeter report."""
     name_filter = "^model/{}/{}/.*/({})/".format(backend, weights, "|".join(GEMMETER_TESTS))
-    argv = [binary, "--no_calibration", "--benchmark_filter=" + name_filter,
-            "--benchmark_format=json", "--threads={}".format(threads)]
-    env = dict(os.environ, GEMMETER_MODEL=model)
-    out = subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
-    report = json.loads(out)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "run.json")
+        argv = [binary, "--no_calibration", "--benchmark_filter=" + name_filter,
+                "--threads={}".format(threads), "--report", path]
+        env = dict(os.environ, GEMMETER_MODEL=model)
+        subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
+        with open(path) as f:
+            report = json.load(f)
     results = {}
     for b in report["benchmarks"]:
         base = b["name"].split("/min_time")[0].split("/iterations")[0]
         for suffix, test in GEMMETER_TESTS.items():
             if base.endswith("/" + suffix):
                 results[test] = (b["tokens"], b["bytes"])
-    return results, report["context"]
+    return results, report
 
 
 def read_bandwidth(binary, threads):
@@ -174,7 +172,7 @@ def main():
     samples = {}  # (engine, weights, test) -> [tokens/s per repetition]
     traffic = {}  # (weights, test) -> [gemmeter's weight + KV bytes/s per repetition]
     bandwidth = []  # the measured read bandwidth after each repetition, bytes/s
-    context = None
+    context = None  # the last gemmeter report (provenance, devices)
     for rep in range(args.repetitions):
         for test, fn in (("pp512", llama.pp512), ("tg128", llama.tg128),
                          ("decode/ctx=128", llama.decode_ctx128)):
@@ -205,34 +203,38 @@ def main():
         name = "{}/{}/{}".format(engine, w, test)
         for i, v in enumerate(values):
             benchmarks.append({"name": name, "run_name": name, "run_type": "iteration",
-                               "repetitions": len(values), "repetition_index": i,
+                               "repetitions": len(values), "repetition_index": i, "iterations": 1,
                                "real_time": 1e3 / v, "time_unit": "ms", "tokens_per_second": v})
         for aggregate, v in (("median", statistics.median(values)), ("min", min(values)),
                              ("max", max(values))):
             benchmarks.append({"name": name + "_" + aggregate, "run_name": name,
                                "run_type": "aggregate", "aggregate_name": aggregate,
-                               "repetitions": len(values), "real_time": 1e3 / v,
+                               "repetitions": len(values), "iterations": len(values),
+                               "real_time": 1e3 / v,
                                "time_unit": "ms", "tokens_per_second": v})
+    provenance = dict(context["provenance"])
+    provenance.update({"command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]),
+                       "threads": args.threads, "model": model, "model_sha256": sha256(model),
+                       "weights": ",".join(weights)})
+    devices = context["devices"]
+    devices["cpu"]["peaks"]["read_bandwidth_gbs"] = statistics.median(bandwidth) / 1e9
     report = {
-        "context": {
-            "kind": "side_by_side",
-            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "schema_version": 1,
+        "kind": "benchmark",
+        "provenance": provenance,
+        "profile": "side-by-side",
+        "devices": devices,
+        "benchmarks": benchmarks,
+        "side_by_side": {
             "host_name": platform.node(),
-            "cpu_model": cpu_model(),
-            "num_cpus": os.cpu_count(),
-            "threads": args.threads,
-            "model": model,
-            "model_sha256": sha256(model),
             "llama_cpp_python": llama.version,
             "llama_cpp_system_info": llama.system,
-            "gemmeter": context,
             "read_bandwidth_gbs": [b / 1e9 for b in bandwidth],
             # weight + KV bytes per second over the read bandwidth of the same repetition
             "gemmeter_bw_frac": {"{}/{}".format(w, test): [t / b for t, b in zip(v, bandwidth)]
                                  for (w, test), v in traffic.items()},
             "peak_resident_kib": memory,
         },
-        "benchmarks": benchmarks,
     }
     with open(args.out, "w") as f:
         json.dump(report, f, indent=1)
