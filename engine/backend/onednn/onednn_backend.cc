@@ -29,39 +29,11 @@ void OnednnBackend::UseThreads() const {
   if (omp_get_max_threads() != threads_) omp_set_num_threads(threads_);
 }
 
-bool OnednnBackend::Supports(Op op, DType weight_dtype) const {
-  switch (op) {
-    case Op::kMatMul:
-    case Op::kEmbedding:
-      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16 ||
-             IsBlockFormat(weight_dtype);
-    case Op::kCopyRows:
-      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16;
-    default:
-      return weight_dtype == DType::kF32;
-  }
-}
-
-Tensor OnednnBackend::ImportWeights(const Shape& shape, DType dtype, const void* host,
-                                  std::shared_ptr<const void> keep_alive) {
-  return WrapHostTensor(shape, dtype, host, std::move(keep_alive), this);
-}
-
-Tensor OnednnBackend::Allocate(const Shape& shape, DType dtype) {
-  return AllocateHostTensor(shape, dtype, this);
-}
-
 std::string OnednnBackend::Describe() const {
   const dnnl_version_t* v = dnnl::version();
   return fmt::format("onednn (oneDNN {}.{}.{}, {} OpenMP threads, {} block kernels)", v->major,
                      v->minor, v->patch, threads_, cpu::IsaName(cpu::SelectedIsa()));
 }
-
-void OnednnBackend::Upload(const Tensor& dst, const void* host, DType host_dtype) {
-  UploadToHost(dst, host, host_dtype, "onednn");
-}
-
-void OnednnBackend::Download(const Tensor& src, float* host) { DownloadFromHost(src, host); }
 
 void OnednnBackend::DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                                 const Tensor& out) {
@@ -127,7 +99,7 @@ void OnednnBackend::DoLogSoftmaxGather(const Tensor& logits, std::span<const int
 void OnednnBackend::DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                     int64_t count) {
   UseThreads();
-  CopyHostRows(src, src_row, dst, dst_row, count);
+  HostBackend::DoCopyRows(src, src_row, dst, dst_row, count);
 }
 
 }  // namespace gemmeter

@@ -7,23 +7,17 @@
 
 #include <memory>
 
-#include "engine/backend/backend.h"
+#include "engine/backend/host_backend.h"
 #include "engine/backend/onednn/onednn_matmul.h"
 
 namespace gemmeter {
 
-class OnednnBackend final : public Backend {
+class OnednnBackend final : public HostBackend {
  public:
   explicit OnednnBackend(const BackendOptions& options = {});
   std::string_view name() const override { return "onednn"; }
   std::string Describe() const override;
-  bool Supports(Op op, DType weight_dtype) const override;
 
-  Tensor ImportWeights(const Shape& shape, DType dtype, const void* host,
-                       std::shared_ptr<const void> keep_alive) override;
-  Tensor Allocate(const Shape& shape, DType dtype) override;
-  void Upload(const Tensor& dst, const void* host, DType host_dtype) override;
-  void Download(const Tensor& src, float* host) override;
 
  protected:
   void DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,

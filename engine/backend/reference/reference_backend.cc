@@ -15,34 +15,6 @@ float* MutableF32(const Tensor& t) { return static_cast<float*>(t.data()); }
 
 }  // namespace
 
-bool ReferenceBackend::Supports(Op op, DType weight_dtype) const {
-  switch (op) {
-    case Op::kEmbedding:
-    case Op::kMatMul:  // rows decoded to float32 (ConvertToF32), then plain loops
-      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16 ||
-             IsBlockFormat(weight_dtype);
-    case Op::kCopyRows:
-      return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16;
-    default:
-      return weight_dtype == DType::kF32;
-  }
-}
-
-Tensor ReferenceBackend::ImportWeights(const Shape& shape, DType dtype, const void* host,
-                                  std::shared_ptr<const void> keep_alive) {
-  return WrapHostTensor(shape, dtype, host, std::move(keep_alive), this);
-}
-
-Tensor ReferenceBackend::Allocate(const Shape& shape, DType dtype) {
-  return AllocateHostTensor(shape, dtype, this);
-}
-
-void ReferenceBackend::Upload(const Tensor& dst, const void* host, DType host_dtype) {
-  UploadToHost(dst, host, host_dtype, "reference");
-}
-
-void ReferenceBackend::Download(const Tensor& src, float* host) { DownloadFromHost(src, host); }
-
 void ReferenceBackend::DoEmbedding(const Tensor& table, std::span<const int32_t> tokens,
                                    float scale, const Tensor& out) {
   const int64_t D = table.cols();
@@ -123,9 +95,5 @@ void ReferenceBackend::DoLogSoftmaxGather(const Tensor& logits, std::span<const 
   }
 }
 
-void ReferenceBackend::DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
-                    int64_t count) {
-  CopyHostRows(src, src_row, dst, dst_row, count);
-}
 
 }  // namespace gemmeter
