@@ -13,7 +13,11 @@ std::string HellaswagPath(const std::string& dataset_root) {
 
 std::vector<MultipleChoiceDoc> LoadHellaswag(const std::string& dataset_root) {
   const std::string path = HellaswagPath(dataset_root);
-  const std::vector<std::string> lines = SplitLines(ReadTextFile(path));
+  return ParseHellaswag(ReadTextFile(path), path);
+}
+
+std::vector<MultipleChoiceDoc> ParseHellaswag(const std::string& text, const std::string& path) {
+  const std::vector<std::string> lines = SplitLines(text);
   if (lines.size() % 6 != 0) {
     Fail("{}: {} lines is not a whole number of 6-line tasks (context, label, 4 endings)", path,
          lines.size());

@@ -17,5 +17,7 @@ namespace gemmeter::datasets {
 // Throws Error naming the file and line of a malformed task.
 std::vector<MultipleChoiceDoc> LoadHellaswag(const std::string& dataset_root);
 std::string HellaswagPath(const std::string& dataset_root);
+// The same from the (decompressed) text of the file; `path` names it in errors.
+std::vector<MultipleChoiceDoc> ParseHellaswag(const std::string& text, const std::string& path);
 
 }  // namespace gemmeter::datasets

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 #include "datasets/text_file.h"
 #include "engine/core/error.h"
@@ -67,6 +68,30 @@ std::vector<CsvRow> ParseCsv(const std::string& text, const std::string& path) {
   return rows;
 }
 
+std::vector<MultipleChoiceDoc> ParseMmluCsv(const std::string& text, const std::string& path,
+                                            const std::string& subject, int64_t first_index) {
+  std::vector<MultipleChoiceDoc> questions;
+  for (CsvRow& row : ParseCsv(text, path)) {
+    if (row.fields.size() != 6) {
+      Fail("{}:{}: expected 6 fields (question, 4 choices, answer), got {}", path, row.line,
+           row.fields.size());
+    }
+    const std::string& answer = row.fields[5];
+    if (answer.size() != 1 || answer[0] < 'A' || answer[0] > 'D') {
+      Fail("{}:{}: answer field is \"{}\", expected one of A, B, C, D", path, row.line, answer);
+    }
+    MultipleChoiceDoc q;
+    q.index = first_index + static_cast<int64_t>(questions.size());
+    q.subject = subject;
+    q.context = std::move(row.fields[0]);
+    for (int c = 0; c < 4; ++c) q.choices.push_back(std::move(row.fields[1 + c]));
+    q.gold = answer[0] - 'A';
+    q.source = path + ":" + std::to_string(row.line);
+    questions.push_back(std::move(q));
+  }
+  return questions;
+}
+
 std::vector<MultipleChoiceDoc> LoadMmlu(const std::string& dataset_root, const std::string& split) {
   namespace fs = std::filesystem;
   const fs::path folder = fs::path(dataset_root) / "mmlu" / split;
@@ -85,24 +110,9 @@ std::vector<MultipleChoiceDoc> LoadMmlu(const std::string& dataset_root, const s
   for (const std::string& name : files) {
     const std::string path = (folder / name).string();
     const std::string subject = name.substr(0, name.size() - suffix.size());
-    for (CsvRow& row : ParseCsv(ReadTextFile(path), path)) {
-      if (row.fields.size() != 6) {
-        Fail("{}:{}: expected 6 fields (question, 4 choices, answer), got {}", path, row.line,
-             row.fields.size());
-      }
-      const std::string& answer = row.fields[5];
-      if (answer.size() != 1 || answer[0] < 'A' || answer[0] > 'D') {
-        Fail("{}:{}: answer field is \"{}\", expected one of A, B, C, D", path, row.line, answer);
-      }
-      MultipleChoiceDoc q;
-      q.index = static_cast<int64_t>(questions.size());
-      q.subject = subject;
-      q.context = std::move(row.fields[0]);
-      for (int c = 0; c < 4; ++c) q.choices.push_back(std::move(row.fields[1 + c]));
-      q.gold = answer[0] - 'A';
-      q.source = path + ":" + std::to_string(row.line);
-      questions.push_back(std::move(q));
-    }
+    std::vector<MultipleChoiceDoc> docs =
+        ParseMmluCsv(ReadTextFile(path), path, subject, static_cast<int64_t>(questions.size()));
+    std::move(docs.begin(), docs.end(), std::back_inserter(questions));
   }
   return questions;
 }

@@ -15,6 +15,11 @@ namespace gemmeter::datasets {
 // naming the file and line of a malformed row.
 std::vector<MultipleChoiceDoc> LoadMmlu(const std::string& dataset_root, const std::string& split);
 
+// The questions of one subject's CSV text, indexed from `first_index`; `path` names the
+// file in errors and sources.
+std::vector<MultipleChoiceDoc> ParseMmluCsv(const std::string& text, const std::string& path,
+                                            const std::string& subject, int64_t first_index);
+
 // RFC 4180 CSV: fields quoted with '"' when they contain ',', '"' or newlines; '""' is
 // an escaped quote; quoted fields keep '\r' and '\n'. Returns the rows with the line
 // each starts on. `path` names the file in errors.

@@ -9,12 +9,12 @@
 
 namespace gemmeter::datasets {
 
-std::vector<MultipleChoiceDoc> LoadPiqa(const std::string& dataset_root) {
-  namespace fs = std::filesystem;
-  const std::string rows_path = (fs::path(dataset_root) / "piqa" / "valid.jsonl").string();
-  const std::string labels_path = (fs::path(dataset_root) / "piqa" / "valid-labels.lst").string();
-  const std::vector<std::string> lines = SplitLines(ReadTextFile(rows_path));
-  const std::vector<std::string> labels = SplitLines(ReadTextFile(labels_path));
+std::vector<MultipleChoiceDoc> ParsePiqa(const std::string& rows_text,
+                                         const std::string& labels_text,
+                                         const std::string& rows_path,
+                                         const std::string& labels_path) {
+  const std::vector<std::string> lines = SplitLines(rows_text);
+  const std::vector<std::string> labels = SplitLines(labels_text);
   if (lines.size() != labels.size()) {
     Fail("{}: {} rows but {} has {} labels", rows_path, lines.size(), labels_path, labels.size());
   }
@@ -46,6 +46,14 @@ std::vector<MultipleChoiceDoc> LoadPiqa(const std::string& dataset_root) {
     items.push_back(std::move(item));
   }
   return items;
+}
+
+std::vector<MultipleChoiceDoc> LoadPiqa(const std::string& dataset_root) {
+  namespace fs = std::filesystem;
+  const std::string rows_path = (fs::path(dataset_root) / "piqa" / "valid.jsonl").string();
+  const std::string labels_path = (fs::path(dataset_root) / "piqa" / "valid-labels.lst").string();
+  const std::string rows = ReadTextFile(rows_path);  // first: a missing folder names the rows
+  return ParsePiqa(rows, ReadTextFile(labels_path), rows_path, labels_path);
 }
 
 }  // namespace gemmeter::datasets

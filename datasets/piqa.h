@@ -13,4 +13,10 @@ namespace gemmeter::datasets {
 // the file and line of a malformed row or label.
 std::vector<MultipleChoiceDoc> LoadPiqa(const std::string& dataset_root);
 
+// The same from the two files' text (what LoadPiqa reads); the paths name them in errors.
+std::vector<MultipleChoiceDoc> ParsePiqa(const std::string& rows_text,
+                                         const std::string& labels_text,
+                                         const std::string& rows_path,
+                                         const std::string& labels_path);
+
 }  // namespace gemmeter::datasets

@@ -157,6 +157,15 @@ TEST_CASE("config.json problems", "[errors]") {
     c.WriteConfig(j.dump());
     CHECK_THROWS_WITH(c.Load(), Contains(config_path) && Contains("missing field \"intermediate_size\""));
   }
+  SECTION("a layer count the layer list cannot be allocated for") {  // fuzz/crashes/config_json
+    auto j = nlohmann::json::parse(config);
+    for (const int64_t layers : {int64_t{-1}, int64_t{1000000000}}) {
+      j["num_hidden_layers"] = layers;
+      c.WriteConfig(j.dump());
+      CHECK_THROWS_WITH(c.Load(), Contains(config_path) && Contains("\"num_hidden_layers\"") &&
+                                      Contains("expected 1 to 1024"));
+    }
+  }
   SECTION("dimensions that disagree with the weights") {
     auto j = nlohmann::json::parse(config);
     j["intermediate_size"] = 128;

@@ -166,6 +166,36 @@ TEST_CASE("GGUF metadata problems", "[gguf][errors]") {
     std::ofstream(path, std::ios::binary) << bytes;
     CHECK_THROWS_WITH(GgufFile(path), Contains(path) && Contains("claims"));
   }
+  // Found by fuzz/gguf_fuzzer (fuzz/crashes/gguf/ has the inputs).
+  SECTION("a layer count the layer list cannot be allocated for") {
+    test::GgufBuilder b;
+    b.String("general.architecture", "gemma");
+    b.UInt32("gemma.embedding_length", 8);
+    b.UInt32("gemma.feed_forward_length", 16);
+    b.UInt32("gemma.block_count", 2000000000);
+    b.Write(path);
+    GgufFile file(path);
+    CHECK_THROWS_WITH(ConfigFromGguf(file), Contains(path) && Contains("'gemma.block_count'") &&
+                                                Contains("expected 1 to 1024"));
+  }
+  SECTION("a shape of more than 2^62 elements") {
+    test::GgufBuilder b;
+    b.Tensor("t", {uint64_t{1} << 40, uint64_t{1} << 40}, 0, {});
+    b.Write(path);
+    CHECK_THROWS_WITH(GgufFile(path), Contains(path) && Contains("'t'") && Contains("2^62"));
+  }
+  SECTION("tensors without rows or with empty rows read as nothing") {
+    test::GgufBuilder b;
+    b.Tensor("no_rows", {32, 0}, /*Q8_0=*/8, {});
+    b.Tensor("empty_rows", {0, 4}, /*F32=*/0, {});
+    b.Float32("general.huge", 1e30f);  // no integer view of it: the cast was undefined
+    b.Write(path);
+    GgufFile file(path);
+    float unused = 0.0f;
+    CHECK_NOTHROW(file.ReadAsF32(*file.Find("no_rows"), &unused));
+    CHECK_NOTHROW(file.ReadAsF32(*file.Find("empty_rows"), &unused));
+    CHECK(file.GetFloat("general.huge") == 1e30f);
+  }
 }
 
 TEST_CASE("an unsupported tensor type is named when the tensor is needed", "[gguf][errors]") {

@@ -107,6 +107,7 @@ uint16_t FloatToF16(float f) {
 }
 
 void ConvertToF32(const void* src, DType src_dtype, size_t count, float* dst) {
+  if (count == 0) return;  // an empty tensor may have no data pointer at all
   switch (src_dtype) {
     case DType::kF32:
       std::memcpy(dst, src, count * sizeof(float));

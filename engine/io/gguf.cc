@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -60,6 +61,15 @@ size_t ScalarSize(GgufValueType t) {
   }
 }
 
+// A float value's integer view, saturated: the cast alone is undefined for NaN and for
+// values outside int64 (a corrupt or hostile file can hold any float).
+int64_t SaturatedInt(double v) {
+  if (std::isnan(v)) return 0;
+  if (v >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
+  if (v <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
+
 // Reads one numeric or bool scalar as (integer, number).
 void ReadNumber(Cursor& c, GgufValueType t, const std::string& what, int64_t* integer,
                 double* number) {
@@ -77,8 +87,8 @@ void ReadNumber(Cursor& c, GgufValueType t, const std::string& what, int64_t* in
     }
     case GgufValueType::kInt64: *integer = c.Read<int64_t>(what); break;
     case GgufValueType::kBool: *integer = c.Read<uint8_t>(what) != 0; break;
-    case GgufValueType::kFloat32: *number = c.Read<float>(what); *integer = static_cast<int64_t>(*number); return;
-    case GgufValueType::kFloat64: *number = c.Read<double>(what); *integer = static_cast<int64_t>(*number); return;
+    case GgufValueType::kFloat32: *number = c.Read<float>(what); *integer = SaturatedInt(*number); return;
+    case GgufValueType::kFloat64: *number = c.Read<double>(what); *integer = SaturatedInt(*number); return;
     default: Fail("internal: {} is not a number type", GgufValueTypeName(t));
   }
   *number = static_cast<double>(*integer);
@@ -201,6 +211,15 @@ GgufFile::GgufFile(const std::string& path) : file_(std::make_unique<MappedFile>
         Fail("{}: tensor '{}' has an implausible dimension {}", path, t.name, info.ne.back());
       }
     }
+    // Sizes are computed from the element count: bound it first (2^62 is more than any
+    // file holds and keeps every product below int64).
+    uint64_t elements = 1;
+    for (uint64_t ne : info.ne) {
+      if (ne != 0 && elements > (uint64_t{1} << 62) / ne) {
+        Fail("{}: tensor '{}' has an implausible shape: more than 2^62 elements", path, t.name);
+      }
+      elements *= ne;
+    }
     info.type = c.Read<uint32_t>("tensor '" + t.name + "' type");
     info.offset = c.Read<uint64_t>("tensor '" + t.name + "' offset");
     // PyTorch order: outermost dimension first.
@@ -228,21 +247,27 @@ GgufFile::GgufFile(const std::string& path) : file_(std::make_unique<MappedFile>
       Fail("{}: tensor '{}' offset {} is not a multiple of the alignment {}", path, t.name,
            info.offset, alignment_);
     }
-    t.data = file_->data() + std::min<uint64_t>(data_start + info.offset, file_->size());
+    // Compared without adding: a hostile offset near 2^64 would wrap the sum.
+    const uint64_t available = file_->size() - std::min<uint64_t>(data_start, file_->size());
+    const bool offset_in_file = info.offset <= available;
+    t.data = file_->data() + (offset_in_file ? data_start + info.offset : file_->size());
     const auto layout = DequantizableLayout(info.type);
     if (!layout) continue;  // size unknown: reported if the tensor is ever read
     if (static_cast<int64_t>(info.ne[0]) % layout->block_size != 0) {
       Fail("{}: tensor '{}' ({}) has rows of {} values, not a multiple of its {}-value blocks",
            path, t.name, t.type_name, info.ne[0], layout->block_size);
     }
-    t.bytes = GgmlRowBytes(*layout, static_cast<int64_t>(info.ne[0])) *
-              static_cast<size_t>(NumElements(t.shape) / static_cast<int64_t>(info.ne[0]));
-    if (data_start + info.offset > file_->size() ||
-        t.bytes > file_->size() - (data_start + info.offset)) {
-      Fail("{}: truncated: tensor '{}' ({} {}) needs bytes [{}, {}) but the file has {} bytes",
-           path, t.name, t.type_name, ShapeToString(t.shape), data_start + info.offset,
-           data_start + info.offset + t.bytes, file_->size());
+    // Rows are the product of the outer dimensions (not numel / ne[0]: ne[0] may be 0).
+    uint64_t rows = 1;
+    for (size_t d = 1; d < info.ne.size(); ++d) rows *= info.ne[d];
+    const size_t row_bytes = GgmlRowBytes(*layout, static_cast<int64_t>(info.ne[0]));
+    if (!offset_in_file || (rows != 0 && row_bytes > (available - info.offset) / rows)) {
+      Fail("{}: truncated: tensor '{}' ({} {}) at data offset {} needs {} rows of {} bytes but "
+           "the file has {} bytes",
+           path, t.name, t.type_name, ShapeToString(t.shape), info.offset, rows, row_bytes,
+           file_->size());
     }
+    t.bytes = row_bytes * rows;
   }
 }
 
@@ -335,6 +360,7 @@ void GgufFile::ReadRowsAsF32(const StoredTensor& t, int64_t begin, int64_t count
   const int64_t rows = NumElements(t.shape) / std::max<int64_t>(row_values, 1);
   const size_t row_bytes = t.bytes / static_cast<size_t>(std::max<int64_t>(rows, 1));
   int64_t first = 0, n = rows;
+  if (t.shape[0] == 0) return;  // no rows (a dimension of 0): nothing to read
   if (t.shape.size() == 1) {  // one GGUF row: only a whole read makes sense
     Check(begin == 0 && count == t.shape[0], "{}: tensor '{}' can only be read whole", path(), t.name);
   } else {

@@ -53,7 +53,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
 
   const uint8_t* data_section = file_->data() + 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
-  for (const auto& [name, entry] : header.items()) {
+  for (const auto& item : header.items()) {
+    // Plain references, not a structured binding: clang 14 cannot capture those in the
+    // lambda below (the fuzz build uses clang).
+    const std::string& name = item.key();
+    const json& entry = item.value();
     if (name == "__metadata__") continue;
     auto field = [&](const char* key) -> const json& {
       if (!entry.is_object() || !entry.contains(key)) {
@@ -71,11 +75,24 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
     t.dtype = ParseDType(path, name, dtype_field.get<std::string>());
     if (!shape_field.is_array()) Fail("{}: tensor '{}': field \"shape\" is not an array", path, name);
     for (const json& d : shape_field) {
-      if (!d.is_number_unsigned()) {
-        Fail("{}: tensor '{}': field \"shape\" has a non-integer or negative entry {}", path,
-             name, d.dump());
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t{1} << 62)) {
+        Fail("{}: tensor '{}': field \"shape\" has a non-integer, negative or implausible "
+             "entry {}", path, name, d.dump());
       }
       t.shape.push_back(d.get<int64_t>());
+    }
+    // The byte size is computed from the element count: bound it first (2^60 elements of
+    // at most 8 bytes), so that no product overflows; the offsets are checked below.
+    constexpr uint64_t kMaxElements = uint64_t{1} << 60;
+    const bool empty = std::find(t.shape.begin(), t.shape.end(), 0) != t.shape.end();
+    uint64_t elements = empty ? 0 : 1;
+    for (const int64_t n : t.shape) {
+      if (empty) break;
+      if (elements > kMaxElements / static_cast<uint64_t>(n)) {
+        Fail("{}: tensor '{}': field \"shape\" {} has more than 2^60 elements", path, name,
+             shape_field.dump());
+      }
+      elements *= static_cast<uint64_t>(n);
     }
     if (!offsets_field.is_array() || offsets_field.size() != 2 ||
         !offsets_field[0].is_number_unsigned() || !offsets_field[1].is_number_unsigned()) {
@@ -84,7 +101,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
     }
     const uint64_t begin = offsets_field[0].get<uint64_t>();
     const uint64_t end = offsets_field[1].get<uint64_t>();
-    const uint64_t expected = static_cast<uint64_t>(NumElements(t.shape)) * DTypeSize(t.dtype);
+    const uint64_t expected = elements * DTypeSize(t.dtype);
     if (begin > end) {
       Fail("{}: tensor '{}': field \"data_offsets\" [{}, {}] is reversed", path, name, begin, end);
     }

@@ -190,7 +190,12 @@ ModelConfig ParseTextConfig(const ConfigReader& r, Family family) {
   c.vocab_size = r.Int("vocab_size");
   c.hidden_size = r.Int("hidden_size");
   c.intermediate_size = r.Int("intermediate_size");
-  c.num_layers = static_cast<int>(r.Int("num_hidden_layers"));
+  const int64_t num_layers = r.Int("num_hidden_layers");
+  if (num_layers < 1 || num_layers > kMaxLayers) {  // before the layer list is allocated
+    Fail("{}: field \"{}num_hidden_layers\" is {}; expected 1 to {}", r.path(), r.prefix(),
+         num_layers, kMaxLayers);
+  }
+  c.num_layers = static_cast<int>(num_layers);
   c.num_heads = static_cast<int>(r.Int("num_attention_heads"));
   c.num_kv_heads = static_cast<int>(r.Int("num_key_value_heads"));
   c.head_dim = static_cast<int>(r.Int("head_dim"));

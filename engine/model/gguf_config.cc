@@ -26,7 +26,12 @@ ModelConfig ConfigFromGguf(const GgufFile& f) {
   c.name = f.path();
   c.hidden_size = f.GetInt(key("embedding_length"));
   c.intermediate_size = f.GetInt(key("feed_forward_length"));
-  c.num_layers = static_cast<int>(f.GetInt(key("block_count")));
+  const int64_t num_layers = f.GetInt(key("block_count"));
+  if (num_layers < 1 || num_layers > kMaxLayers) {  // before the layer list is allocated
+    Fail("{}: metadata '{}' is {}; expected 1 to {}", f.path(), key("block_count"), num_layers,
+         kMaxLayers);
+  }
+  c.num_layers = static_cast<int>(num_layers);
   c.num_heads = static_cast<int>(f.GetInt(key("attention.head_count")));
   c.num_kv_heads = static_cast<int>(f.GetInt(key("attention.head_count_kv")));
   c.head_dim = f.Has(key("attention.key_length"))

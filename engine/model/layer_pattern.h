@@ -1,11 +1,16 @@
 // Per-layer attention patterns of the Gemma generations (engine-facts.md 1.6).
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "engine/model/config.h"
 
 namespace gemmeter {
+
+// The most layers a configuration may claim. Gemma has at most 62; config.json and GGUF
+// metadata are checked against this before the lists below are allocated from them.
+inline constexpr int64_t kMaxLayers = 1024;
 
 // Gemma 1: every layer global.
 std::vector<LayerConfig> GlobalLayers(int num_layers, float theta);

@@ -71,11 +71,12 @@ std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   }
   auto id = [&](const char* key, int fallback) {
     const std::string k = std::string("tokenizer.ggml.") + key;
-    const int v = f.Has(k) ? static_cast<int>(f.GetInt(k)) : fallback;
-    if (v < 0 || static_cast<size_t>(v) >= n) {
+    // Checked as int64, before narrowing to int (which could wrap into the vocabulary).
+    const int64_t v = f.Has(k) ? f.GetInt(k) : fallback;
+    if (v < 0 || static_cast<uint64_t>(v) >= n) {
       Fail("{}: metadata '{}' = {} is outside the vocabulary of {}", f.path(), k, v, n);
     }
-    return v;
+    return static_cast<int>(v);
   };
   vocab.unk_id = id("unknown_token_id", 3);
   vocab.bos_id = id("bos_token_id", 2);
@@ -83,12 +84,12 @@ std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   vocab.pad_id = id("padding_token_id", 0);
   for (size_t i = 0; i < n; ++i) {
     vocab.scores.push_back(static_cast<float>(scores[i]));
-    const int type = static_cast<int>(types[i]);
-    if (type < 1 || type > 6) {
+    // Range-checked as a double: casting NaN or a huge value to int is undefined.
+    if (!(types[i] >= 1 && types[i] <= 6)) {
       Fail("{}: metadata 'tokenizer.ggml.token_type' has unknown type {} for token {}", f.path(),
-           type, i);
+           types[i], i);
     }
-    vocab.types.push_back(static_cast<PieceType>(type));
+    vocab.types.push_back(static_cast<PieceType>(static_cast<int>(types[i])));
   }
   // Gemma GGUFs store the user-defined whitespace pieces ("  ", "   ", ...) with raw
   // spaces, while sentencepiece matches user-defined pieces against the normalized text,
