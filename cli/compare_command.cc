@@ -25,10 +25,22 @@ std::string Shorten(const std::string& text, size_t limit) {
   return text.substr(0, cut) + "...";
 }
 
-// A document as one line: its context and its numbered choices.
+// A document as one line: its context and its numbered choices. Choices that share a long
+// beginning (PIQA's solutions often differ in one word past the 80th character) are shown
+// from shortly before they part, so the difference stays visible.
 std::string DocText(const datasets::MultipleChoiceDoc& d) {
   std::string text = Shorten(d.context, 160);
-  for (size_t i = 0; i < d.choices.size(); ++i) text += fmt::format(" [{}] {}", i, Shorten(d.choices[i], 80));
+  size_t common = d.choices.empty() ? 0 : d.choices[0].size();
+  for (const std::string& c : d.choices) {
+    size_t n = 0;
+    while (n < common && n < c.size() && c[n] == d.choices[0][n]) ++n;
+    common = n;
+  }
+  size_t skip = common > 60 ? common - 30 : 0;
+  while (skip > 0 && (static_cast<unsigned char>(d.choices[0][skip]) & 0xC0) == 0x80) --skip;
+  for (size_t i = 0; i < d.choices.size(); ++i) {
+    text += fmt::format(" [{}] {}{}", i, skip > 0 ? "..." : "", Shorten(d.choices[i].substr(skip), 80));
+  }
   for (char& c : text) c = c == '\n' ? ' ' : c;
   return text;
 }
