@@ -3,7 +3,8 @@
 // a DMCA claim and must never be copied into the project.
 //
 // Input: the decompressed text. Build and run: fuzz/README.md, e.g.
-//   build-fuzz/fuzz/hellaswag_fuzzer build-fuzz/corpus/hellaswag fuzz/corpus/hellaswag
+//   build-fuzz/fuzz/hellaswag_fuzzer build-fuzz/corpus/hellaswag (empty at first: its seed
+//   is built into fuzz_replay, replay.cc; no HellaSwag-format file is committed)
 // gemmeter::Error is the expected answer to bad input; anything else is a finding.
 #include <cstddef>
 #include <cstdint>

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #define GEMMETER_FUZZ_TARGETS(X) \
@@ -47,6 +48,19 @@ struct Target {
 
 #define GEMMETER_ENTRY(name) {#name, GemmeterFuzz_##name},
 const Target kTargets[] = {GEMMETER_FUZZ_TARGETS(GEMMETER_ENTRY)};
+
+// Seeds kept in this source rather than under fuzz/corpus/: HellaSwag-format files are not
+// committed at all (its real text is under a DMCA claim), so its synthetic seed lives here.
+struct BuiltinSeed {
+  const char* target;
+  const char* text;
+};
+const BuiltinSeed kBuiltinSeeds[] = {
+    {"hellaswag",
+     "Baking bread: A baker kneads dough on a table. She\n2\nthrows it away.\npaints it "
+     "blue.\nfolds it over and turns it.\nsings to it.\nCooking rice: Rinse \xC3\xA9 the rice\r\n"
+     "3\r\nA\r\nB\r\nC\r\nD\r\n"},
+};
 
 const Target* FindTarget(const std::string& name) {
   for (const Target& t : kTargets) {
@@ -77,11 +91,26 @@ bool RunFile(const Target& target, const fs::path& path) {
   return true;
 }
 
-// Replays fuzz_root/{corpus,crashes}/<target>/*; the seed corpus must not be empty.
+// Replays the target's built-in seeds and fuzz_root/{corpus,crashes}/<target>/*; there
+// must be at least one seed.
 bool RunTarget(const Target& target, const fs::path& fuzz_root) {
   const auto start = std::chrono::steady_clock::now();
   int files = 0;
   bool ok = true;
+  for (const BuiltinSeed& seed : kBuiltinSeeds) {
+    if (std::string_view(seed.target) != target.name) continue;
+    std::fprintf(stderr, "  (built-in seed of %s)\n", target.name);
+    const std::string text(seed.text);
+    const std::vector<uint8_t> input(text.begin(), text.end());
+    try {
+      target.run(input.data(), input.size());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fuzz_replay: %s: built-in seed: %s escaped the target\n", target.name,
+                   e.what());
+      ok = false;
+    }
+    ++files;
+  }
   for (const char* kind : {"corpus", "crashes"}) {
     const fs::path dir = fuzz_root / kind / target.name;
     if (!fs::is_directory(dir)) continue;
@@ -95,7 +124,7 @@ bool RunTarget(const Target& target, const fs::path& fuzz_root) {
       ++files;
     }
   }
-  if (!fs::is_directory(fuzz_root / "corpus" / target.name) || files == 0) {
+  if (files == 0) {
     std::fprintf(stderr, "fuzz_replay: %s: no seed corpus in %s\n", target.name,
                  (fuzz_root / "corpus" / target.name).c_str());
     return false;
