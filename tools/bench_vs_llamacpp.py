@@ -138,6 +138,25 @@ def peak_rss_kib(argv):
     return int(proc.stderr.strip().splitlines()[-1])
 
 
+def benchmark_entries(samples):
+    """Benchmark report entries from {name: [tokens/s per repetition]}: one "iteration"
+    entry per repetition, then median, min and max aggregates."""
+    benchmarks = []
+    for name, values in samples.items():
+        for i, v in enumerate(values):
+            benchmarks.append({"name": name, "run_name": name, "run_type": "iteration",
+                               "repetitions": len(values), "repetition_index": i, "iterations": 1,
+                               "real_time": 1e3 / v, "time_unit": "ms", "tokens_per_second": v})
+        for aggregate, v in (("median", statistics.median(values)), ("min", min(values)),
+                             ("max", max(values))):
+            benchmarks.append({"name": name + "_" + aggregate, "run_name": name,
+                               "run_type": "aggregate", "aggregate_name": aggregate,
+                               "repetitions": len(values), "iterations": len(values),
+                               "real_time": 1e3 / v,
+                               "time_unit": "ms", "tokens_per_second": v})
+    return benchmarks
+
+
 LLAMA_GENERATE = """
 import sys, llama_cpp
 llm = llama_cpp.Llama(model_path=sys.argv[1], n_threads=int(sys.argv[2]), n_ctx=256, verbose=False)
@@ -198,20 +217,8 @@ def main():
             [gemmeter, "--threads", str(args.threads), "run", "--model", model, "--weights", w,
              "-p", "The capital of France is", "-n", "128", "--ignore-eos"])
 
-    benchmarks = []
-    for (engine, w, test), values in samples.items():
-        name = "{}/{}/{}".format(engine, w, test)
-        for i, v in enumerate(values):
-            benchmarks.append({"name": name, "run_name": name, "run_type": "iteration",
-                               "repetitions": len(values), "repetition_index": i, "iterations": 1,
-                               "real_time": 1e3 / v, "time_unit": "ms", "tokens_per_second": v})
-        for aggregate, v in (("median", statistics.median(values)), ("min", min(values)),
-                             ("max", max(values))):
-            benchmarks.append({"name": name + "_" + aggregate, "run_name": name,
-                               "run_type": "aggregate", "aggregate_name": aggregate,
-                               "repetitions": len(values), "iterations": len(values),
-                               "real_time": 1e3 / v,
-                               "time_unit": "ms", "tokens_per_second": v})
+    benchmarks = benchmark_entries(
+        {"{}/{}/{}".format(engine, w, test): values for (engine, w, test), values in samples.items()})
     provenance = dict(context["provenance"])
     provenance.update({"command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]),
                        "threads": args.threads, "model": model, "model_sha256": sha256(model),

@@ -4,9 +4,11 @@
 //
 // Written as plain loops that the compiler vectorizes (`omp simd` reductions, float
 // accumulation); each hot function is compiled for AVX-512, AVX2+FMA and a portable
-// baseline, chosen at run time (isa_dispatch.h). Threads: OpenMP, the runtime
-// oneDNN itself uses, so --threads governs both. Each output element is computed by
-// one thread, so results do not depend on the thread count.
+// baseline, chosen at run time (isa_dispatch.h). Threads: the process-wide pool of
+// engine/core/parallel.h (chunks claimed by whichever thread runs, so a thread the
+// scheduler took away does not stall a loop); chunks depend only on the problem size and
+// each output element is computed by one thread, so results do not depend on the
+// thread count.
 //
 // The formulas are those of engine/backend/reference/reference_ops.h; the op test
 // suite (tests/op_*) holds every kernel to the reference within a stated NMSE budget.
@@ -19,6 +21,7 @@
 
 #include "engine/backend/backend.h"
 #include "engine/backend/host_memory.h"
+#include "engine/core/parallel.h"
 
 namespace gemmeter::cpu {
 

@@ -263,10 +263,11 @@ void Attention(std::span<const AttentionWork> sequences, const AttentionParams& 
     }
   }
   const auto n = static_cast<int64_t>(tasks.size());
-#pragma omp parallel for schedule(dynamic) if (n > 1)
-  for (int64_t t = 0; t < n; ++t) {
-    AttendBlock(*tasks[t].work, tasks[t].g, tasks[t].q_begin, p, tasks[t].work->out);
-  }
+  ParallelChunks(n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      AttendBlock(*tasks[t].work, tasks[t].g, tasks[t].q_begin, p, tasks[t].work->out);
+    }
+  });
 }
 
 }  // namespace gemmeter::cpu

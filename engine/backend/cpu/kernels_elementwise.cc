@@ -82,52 +82,54 @@ GEMMETER_DISPATCH(void, ToBF16Span, ToBF16SpanImpl,
                   (const float* x, uint16_t* y, int64_t n),
                   (x, y, n))
 
-// Chunks of 4096 elements per OpenMP task for the flat element-wise ops.
+// Chunks of 4096 elements per task for the flat element-wise ops.
 constexpr int64_t kChunk = 4096;
 
 }  // namespace
 
 void RmsNorm(const float* x, const float* gain, float* y, int64_t rows, int64_t cols, float eps) {
-#pragma omp parallel for schedule(static) if (rows * cols > 16384)
-  for (int64_t r = 0; r < rows; ++r) RmsNormRow(x + r * cols, gain, y + r * cols, cols, eps);
+  ParallelFor(rows, cols, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) RmsNormRow(x + r * cols, gain, y + r * cols, cols, eps);
+  });
 }
 
 void Add(const float* a, const float* b, float* y, int64_t n) {
-#pragma omp parallel for schedule(static) if (n > 4 * kChunk)
-  for (int64_t c = 0; c < n; c += kChunk) AddSpan(a + c, b + c, y + c, std::min(kChunk, n - c));
+  ParallelChunks(n, kChunk, [&](int64_t begin, int64_t end) { AddSpan(a + begin, b + begin, y + begin, end - begin); },
+                 n > 4 * kChunk ? 0 : 1);
 }
 
 void GeGlu(const float* gate, const float* up, float* y, int64_t n) {
-#pragma omp parallel for schedule(static) if (n > kChunk)
-  for (int64_t c = 0; c < n; c += kChunk) GeGluSpan(gate + c, up + c, y + c, std::min(kChunk, n - c));
+  ParallelChunks(n, kChunk, [&](int64_t begin, int64_t end) {
+    GeGluSpan(gate + begin, up + begin, y + begin, end - begin);
+  });
 }
 
 void Softcap(float* x, int64_t n, float cap) {
-#pragma omp parallel for schedule(static) if (n > kChunk)
-  for (int64_t c = 0; c < n; c += kChunk) SoftcapSpan(x + c, std::min(kChunk, n - c), cap);
+  ParallelChunks(n, kChunk, [&](int64_t begin, int64_t end) { SoftcapSpan(x + begin, end - begin, cap); });
 }
 
 void ToBF16(const float* x, uint16_t* y, int64_t n) {
-#pragma omp parallel for schedule(static) if (n > 4 * kChunk)
-  for (int64_t c = 0; c < n; c += kChunk) ToBF16Span(x + c, y + c, std::min(kChunk, n - c));
+  ParallelChunks(n, kChunk, [&](int64_t begin, int64_t end) { ToBF16Span(x + begin, y + begin, end - begin); },
+                 n > 4 * kChunk ? 0 : 1);
 }
 
 void Embedding(const void* table, DType dtype, int64_t cols, const int32_t* tokens,
                int64_t count, float scale, float* out) {
   const size_t row_bytes = RowBytes(dtype, cols);
   const auto* rows = static_cast<const uint8_t*>(table);
-#pragma omp parallel for schedule(static) if (count * cols > 65536)
-  for (int64_t t = 0; t < count; ++t) {
-    float* dst = out + t * cols;
-    WidenRows(rows + static_cast<size_t>(tokens[t]) * row_bytes, dtype, 1, cols, dst);
-    for (int64_t i = 0; i < cols; ++i) dst[i] *= scale;
-  }
+  ParallelChunks(count, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      float* dst = out + t * cols;
+      WidenRows(rows + static_cast<size_t>(tokens[t]) * row_bytes, dtype, 1, cols, dst);
+      for (int64_t i = 0; i < cols; ++i) dst[i] *= scale;
+    }
+  }, count * cols > 65536 ? 0 : 1);
 }
 
 void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int64_t* offsets,
                       const int32_t* targets, float* log_probs, int32_t* argmax) {
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
+  ParallelChunks(rows, 1, [&](int64_t begin, int64_t end) {
+  for (int64_t r = begin; r < end; ++r) {
     const float* row = logits + r * cols;
     const float m = RowMax(row, cols);
     int64_t best = 0;
@@ -140,6 +142,7 @@ void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int
     }
     argmax[r] = static_cast<int32_t>(best);
   }
+  });
 }
 
 }  // namespace gemmeter::cpu

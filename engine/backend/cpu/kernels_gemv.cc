@@ -2,8 +2,8 @@
 // with W in f32, bf16 or a GGUF block format. Decode is bound by reading W once per
 // token, so this kernel streams each weight row once for all rows of x (the other rows
 // of x re-read it from L1) and reads it at its stored size: bf16 -> f32 is a 16-bit
-// shift, block formats unpack in registers (quant_kernels.h). Parallel over output
-// channels n.
+// shift, block formats unpack in registers (quant_kernels.h). Parallel over blocks of
+// output channels n.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -13,6 +13,7 @@
 #include "engine/backend/cpu/fast_math.h"
 #include "engine/backend/cpu/quant_kernels.h"
 #include "engine/core/error.h"
+#include "engine/core/parallel.h"
 
 namespace gemmeter::cpu {
 
@@ -70,9 +71,7 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, in
   // Blocks of 64 output channels per task: enough work per task, and every thread
   // streams a contiguous range of weight rows.
   constexpr int64_t kBlock = 64;
-#pragma omp parallel for schedule(static) if (N * K > 65536)
-  for (int64_t n0 = 0; n0 < N; n0 += kBlock) {
-    const int64_t n1 = std::min(N, n0 + kBlock);
+  ParallelChunks(N, kBlock, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
       const uint8_t* row = rows + static_cast<size_t>(n) * row_bytes;
       for (int64_t m = 0; m < M; ++m) {
@@ -83,7 +82,7 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, in
         out = e.accumulate ? out + v : v;
       }
     }
-  }
+  }, N * K > 65536 ? 0 : 1);
 }
 
 void WidenRows(const void* w, DType w_dtype, int64_t rows, int64_t K, float* out) {
@@ -96,21 +95,20 @@ void WidenRows(const void* w, DType w_dtype, int64_t rows, int64_t K, float* out
   if (w_dtype == DType::kBF16) {
     const int64_t count = rows * K;
     const auto* bits = static_cast<const uint16_t*>(w);
-#pragma omp parallel for schedule(static) if (count > 65536)
-    for (int64_t c = 0; c < count; c += 4096) {
-      const int64_t end = std::min(count, c + 4096);
-      for (int64_t i = c; i < end; ++i) {
+    ParallelChunks(count, 16384, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
         const uint32_t b = static_cast<uint32_t>(bits[i]) << 16;
         std::memcpy(&out[i], &b, 4);
       }
-    }
+    });
     return;
   }
   const auto dequantize = KernelsFor(w_dtype).dequantize;
-#pragma omp parallel for schedule(static) if (rows * K > 65536)
-  for (int64_t r = 0; r < rows; ++r) {
-    dequantize(src + static_cast<size_t>(r) * row_bytes, out + r * K, K);
-  }
+  ParallelFor(rows, K, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      dequantize(src + static_cast<size_t>(r) * row_bytes, out + r * K, K);
+    }
+  });
 }
 
 }  // namespace gemmeter::cpu

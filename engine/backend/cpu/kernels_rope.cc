@@ -28,8 +28,8 @@ void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32
           float theta, float scaling_factor) {
   const int64_t half = head_dim / 2;
   const std::vector<float> inv_freq = RopeInverseFrequencies(head_dim, theta, scaling_factor);
-#pragma omp parallel for schedule(static) if (tokens * heads * head_dim > 32768)
-  for (int64_t t = 0; t < tokens; ++t) {
+  ParallelChunks(tokens, 1, [&](int64_t t_begin, int64_t t_end) {
+  for (int64_t t = t_begin; t < t_end; ++t) {
     std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
     const float position = static_cast<float>(positions[t]);
     for (int64_t i = 0; i < half; ++i) {
@@ -39,6 +39,7 @@ void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32
     }
     for (int64_t h = 0; h < heads; ++h) RotateHead(x + (t * heads + h) * head_dim, cos_t.data(), sin_t.data(), half);
   }
+  }, tokens * heads * head_dim > 32768 ? 0 : 1);
 }
 
 }  // namespace gemmeter::cpu

@@ -1,7 +1,6 @@
 #include "engine/backend/onednn/onednn_backend.h"
 
 #include <fmt/format.h>
-#include <omp.h>
 
 #include "engine/backend/host_memory.h"
 #include "engine/backend/cpu/cpu_kernels.h"
@@ -19,65 +18,62 @@ float* MutableF32(const Tensor& t) { return static_cast<float*>(t.data()); }
 
 OnednnBackend::OnednnBackend(const BackendOptions& options)
     : threads_(options.threads > 0 ? options.threads : ParallelThreads()),
-      engine_(dnnl::engine::kind::cpu, 0),
-      stream_(engine_) {
-  UseThreads();
-  matmul_ = std::make_unique<OnednnMatMul>(engine_, stream_);
+      engine_(dnnl::engine::kind::cpu, 0) {
+  const auto limit = UseThreads();
+  matmul_ = std::make_unique<OnednnMatMul>(engine_);
 }
 
-void OnednnBackend::UseThreads() const {
-  if (omp_get_max_threads() != threads_) omp_set_num_threads(threads_);
-}
+ScopedThreadLimit OnednnBackend::UseThreads() const { return ScopedThreadLimit(threads_); }
 
 std::string OnednnBackend::Describe() const {
   const dnnl_version_t* v = dnnl::version();
-  return fmt::format("onednn (oneDNN {}.{}.{}, {} OpenMP threads, {} block kernels)", v->major,
+  return fmt::format("onednn (oneDNN {}.{}.{}, {} threads, {} block kernels)", v->major,
                      v->minor, v->patch, threads_, cpu::IsaName(cpu::SelectedIsa()));
 }
 
 void OnednnBackend::DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                                 const Tensor& out) {
-  UseThreads();
+  const auto limit = UseThreads();
   cpu::Embedding(table.data(), table.dtype(), table.cols(), tokens.data(),
                  static_cast<int64_t>(tokens.size()), scale, MutableF32(out));
 }
 
 void OnednnBackend::DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {
-  UseThreads();
+  const auto limit = UseThreads();
   cpu::RmsNorm(F32(x), F32(gain), MutableF32(out), x.rows(), x.cols(), eps);
 }
 
 void OnednnBackend::DoMatMul(const Tensor& x, const Tensor& weight, const Tensor& out,
                              const MatMulEpilogue& epilogue) {
-  UseThreads();
+  const auto limit = UseThreads();
   matmul_->Run(x, weight, out, epilogue);
 }
 
 void OnednnBackend::DoAdd(const Tensor& a, const Tensor& b, const Tensor& out) {
-  UseThreads();
+  const auto limit = UseThreads();
   cpu::Add(F32(a), F32(b), MutableF32(out), a.numel());
 }
 
 void OnednnBackend::DoGeGlu(const Tensor& gate, const Tensor& up, const Tensor& out) {
-  UseThreads();
+  const auto limit = UseThreads();
   cpu::GeGlu(F32(gate), F32(up), MutableF32(out), gate.numel());
 }
 
 void OnednnBackend::DoSoftcap(const Tensor& x, float cap) {
-  UseThreads();
+  const auto limit = UseThreads();
   cpu::Softcap(MutableF32(x), x.numel(), cap);
 }
 
 void OnednnBackend::DoRope(const Tensor& x, int head_dim, std::span<const int32_t> positions,
                            float theta, float scaling_factor) {
-  UseThreads();
+  const auto limit = UseThreads();
   cpu::Rope(MutableF32(x), x.rows(), x.cols() / head_dim, head_dim, positions.data(), theta,
             scaling_factor);
 }
 
 void OnednnBackend::DoAttention(const Tensor& q, std::span<const AttentionSequence> sequences,
                                 const AttentionParams& params, const Tensor& out) {
-  UseThreads();
+  const auto limit = UseThreads();
   const int64_t width = q.cols();
   std::vector<cpu::AttentionWork> work;
   work.reserve(sequences.size());
@@ -91,14 +87,14 @@ void OnednnBackend::DoAttention(const Tensor& q, std::span<const AttentionSequen
 void OnednnBackend::DoLogSoftmaxGather(const Tensor& logits, std::span<const int64_t> offsets,
                                        std::span<const int32_t> targets,
                                        std::span<float> log_probs, std::span<int32_t> argmax) {
-  UseThreads();
+  const auto limit = UseThreads();
   cpu::LogSoftmaxGather(F32(logits), logits.rows(), logits.cols(), offsets.data(), targets.data(),
                         log_probs.data(), argmax.data());
 }
 
 void OnednnBackend::DoCopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, int64_t dst_row,
                     int64_t count) {
-  UseThreads();
+  const auto limit = UseThreads();
   HostBackend::DoCopyRows(src, src_row, dst, dst_row, count);
 }
 

@@ -9,6 +9,7 @@
 
 #include "engine/backend/host_backend.h"
 #include "engine/backend/onednn/onednn_matmul.h"
+#include "engine/core/parallel.h"
 
 namespace gemmeter {
 
@@ -41,11 +42,12 @@ class OnednnBackend final : public HostBackend {
  private:
   // oneDNN and our kernels share the OpenMP pool of the calling thread; every op sets its
   // size to this backend's thread count first (a no-op when it already is).
-  void UseThreads() const;
+  // This backend's thread count for the loops of the ops it runs (while the returned
+  // limit lives).
+  [[nodiscard]] ScopedThreadLimit UseThreads() const;
 
   int threads_;
   dnnl::engine engine_;
-  dnnl::stream stream_;
   std::unique_ptr<OnednnMatMul> matmul_;
 };
 

@@ -1,9 +1,12 @@
 #include "engine/backend/onednn/onednn_matmul.h"
 
+#include <omp.h>
+
 #include <algorithm>
 
 #include "engine/backend/cpu/cpu_kernels.h"
 #include "engine/core/error.h"
+#include "engine/core/parallel.h"
 
 namespace gemmeter {
 namespace {
@@ -29,18 +32,48 @@ dnnl::matmul::primitive_desc MakeDesc(dnnl::engine& engine, int64_t M, int64_t N
   if (accumulate) ops.append_sum(1.0f);
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, dst), attr, engine);
 }
 
-// Weight rows widened to f32 per panel: up to 8 MiB of scratch, so every block matrix of
-// the small Gemmas (<= 2048 x 1152) is one panel and one oneDNN call. (2 MiB panels
-// measured the same within this machine's noise, +-10% on the 270M model's prefill.)
-constexpr int64_t kWidenValues = int64_t{1} << 21;
+// Scratch that only grows (a std::vector would zero-fill whenever a larger matrix
+// follows a smaller one).
+template <class T>
+T* Grow(std::unique_ptr<T[]>& data, size_t& size, size_t n) {
+  if (n > size) {
+    data.reset(new T[n]);
+    size = n;
+  }
+  return data.get();
+}
+
+// oneDNN runs single-threaded in whichever thread calls it: the panels are the threads'
+// work. (Its OpenMP runtime reads the calling thread's thread count.)
+void SingleThreadedOnednn() {
+  if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+}
+
+// The most threads a matmul can use (ParallelThreadIndex() must stay below).
+constexpr int kMaxThreads = 1024;
 
 }  // namespace
 
-OnednnMatMul::OnednnMatMul(dnnl::engine& engine, dnnl::stream& stream)
-    : engine_(engine), stream_(stream) {
+struct OnednnMatMul::Entry {
+  dnnl::matmul primitive;
+  memory::desc scratchpad;
+};
+
+struct OnednnMatMul::ThreadState {
+  explicit ThreadState(dnnl::engine& engine) : stream(engine) {}
+  dnnl::stream stream;
+  std::unique_ptr<uint8_t[]> scratchpad;
+  size_t scratchpad_size = 0;
+  std::unique_ptr<float[]> widened;  // a panel of weight rows widened to f32
+  size_t widened_size = 0;
+};
+
+OnednnMatMul::OnednnMatMul(dnnl::engine& engine) : engine_(engine) {
+  SingleThreadedOnednn();
   try {
     MakeDesc(engine_, 1, 64, 64, 64, /*bf16=*/true, false, false, false);
     supports_bf16_ = true;
@@ -49,38 +82,61 @@ OnednnMatMul::OnednnMatMul(dnnl::engine& engine, dnnl::stream& stream)
   }
 }
 
-dnnl::matmul& OnednnMatMul::Primitive(const Key& key) {
+OnednnMatMul::~OnednnMatMul() = default;
+
+int64_t OnednnMatMul::PanelColumns(int64_t N, int threads) {
+  const int64_t per_thread = std::max<int64_t>(1, N / (int64_t{threads} * 256));
+  const int64_t panels = per_thread * threads;
+  return ((N + panels - 1) / panels + 15) & ~int64_t{15};
+}
+
+const OnednnMatMul::Entry& OnednnMatMul::Primitive(const Key& key) {
   auto it = cache_.find(key);
-  if (it != cache_.end()) return it->second;
+  if (it != cache_.end()) return *it->second;
   const auto [M, N, K, ld, bf16, gelu, multiply, accumulate] = key;
   try {
     auto pd = MakeDesc(engine_, M, N, K, ld, bf16, gelu, multiply, accumulate);
-    return cache_.emplace(key, dnnl::matmul(pd)).first->second;
+    auto entry = std::make_unique<Entry>(Entry{dnnl::matmul(pd), pd.scratchpad_desc()});
+    return *cache_.emplace(key, std::move(entry)).first->second;
   } catch (const dnnl::error& e) {
     Fail("onednn: cannot create a {} matmul [{}, {}] x [{}, {}]^T: {}", bf16 ? "bf16" : "f32", M, K,
          N, K, e.what());
   }
 }
 
-void OnednnMatMul::RunColumns(const void* src, bool bf16, int64_t M, int64_t K, const void* w,
-                              int64_t n0, int64_t n, const Tensor& out, const MatMulEpilogue& e) {
+OnednnMatMul::ThreadState& OnednnMatMul::State() {
+  const auto index = static_cast<size_t>(ParallelThreadIndex());
+  Check(index < threads_.size(), "onednn: matmul called from pool thread {} of at most {}", index,
+        threads_.size());
+  if (!threads_[index]) threads_[index] = std::make_unique<ThreadState>(engine_);
+  return *threads_[index];
+}
+
+void OnednnMatMul::RunColumns(const Entry& entry, const void* src, bool bf16, int64_t M,
+                              int64_t K, const void* w, int64_t n0, int64_t n, const Tensor& out,
+                              const MatMulEpilogue& e) {
+  ThreadState& state = State();
   const int64_t N = out.cols();
-  dnnl::matmul& matmul =
-      Primitive({M, n, K, N, bf16, e.gelu_tanh, e.multiply != nullptr, e.accumulate});
   const dt in = bf16 ? dt::bf16 : dt::f32;
   memory src_mem({{M, K}, in, tag::ab}, engine_, const_cast<void*>(src));
   memory weights_mem({{K, n}, in, tag::ba}, engine_, const_cast<void*>(w));
   memory dst_mem(Strided(M, n, N), engine_, static_cast<float*>(out.data()) + n0);
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, weights_mem}, {DNNL_ARG_DST, dst_mem}};
+  const size_t scratch_bytes = entry.scratchpad.get_size();
+  memory scratch_mem(entry.scratchpad, engine_,
+                     Grow(state.scratchpad, state.scratchpad_size, std::max<size_t>(1, scratch_bytes)));
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_mem},
+                                          {DNNL_ARG_WEIGHTS, weights_mem},
+                                          {DNNL_ARG_DST, dst_mem},
+                                          {DNNL_ARG_SCRATCHPAD, scratch_mem}};
   if (e.multiply != nullptr) {
     // A binary post-op's index is its position in the chain (after gelu).
     const int index = e.gelu_tanh ? 1 : 0;
     args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1,
                  memory(Strided(M, n, N), engine_, static_cast<float*>(e.multiply->data()) + n0));
   }
-  matmul.execute(stream_, args);
-  stream_.wait();
+  SingleThreadedOnednn();
+  entry.primitive.execute(state.stream, args);
+  state.stream.wait();
 }
 
 void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
@@ -93,28 +149,41 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
               e.multiply ? static_cast<const float*>(e.multiply->data()) : nullptr);
     return;
   }
-  if (w_dtype == DType::kF32) {
-    RunColumns(x.data(), false, M, K, weight.data(), 0, N, out, e);
-    return;
-  }
-  if (w_dtype == DType::kBF16 && supports_bf16_) {
-    // Native bf16: round the activations, then oneDNN's bf16 matmul with f32 output.
-    uint16_t* rounded = bf16_activations_.Get(static_cast<size_t>(M * K));
+  if (threads_.empty()) threads_.resize(kMaxThreads);
+  // Native bf16: activations rounded once, then oneDNN's bf16 matmul with f32 output.
+  // Block formats (and bf16 without a bf16 matmul): each panel widened to f32 first.
+  const bool bf16 = w_dtype == DType::kBF16 && supports_bf16_;
+  const bool widen = w_dtype != DType::kF32 && !bf16;
+  const void* src = x.data();
+  if (bf16) {
+    uint16_t* rounded = Grow(bf16_activations_, bf16_activations_size_, static_cast<size_t>(M * K));
     cpu::ToBF16(static_cast<const float*>(x.data()), rounded, M * K);
-    RunColumns(rounded, true, M, K, weight.data(), 0, N, out, e);
-    return;
+    src = rounded;
   }
-  // Block formats (and bf16 without a bf16 matmul): panels of weight rows widened to
-  // float32 in scratch, each multiplied in f32; activations stay float32.
+  // Every panel is panel_columns wide but the last: both primitives exist before the
+  // threads start (the cache is only read inside the loop).
+  const auto key = [&](int64_t n) {
+    return Key{M, n, K, N, bf16, e.gelu_tanh, e.multiply != nullptr, e.accumulate};
+  };
+  const int64_t panel_columns = PanelColumns(N, ParallelLimit());
+  const int64_t full = std::min(N, panel_columns), last = N % panel_columns;
+  const Entry& full_entry = Primitive(key(full));
+  const Entry* last_entry = last != 0 ? &Primitive(key(last)) : &full_entry;
   const size_t row_bytes = RowBytes(w_dtype, K);
-  const int64_t panel_rows = std::max<int64_t>(16, kWidenValues / K);
-  float* panel = widened_weights_.Get(static_cast<size_t>(std::min(N, panel_rows) * K));
-  for (int64_t n0 = 0; n0 < N; n0 += panel_rows) {
-    const int64_t n = std::min(panel_rows, N - n0);
-    cpu::WidenRows(static_cast<const uint8_t*>(weight.data()) + static_cast<size_t>(n0) * row_bytes,
-                   w_dtype, n, K, panel);
-    RunColumns(x.data(), false, M, K, panel, n0, n, out, e);
-  }
+  const auto* rows = static_cast<const uint8_t*>(weight.data());
+  ParallelChunks(N, panel_columns, [&](int64_t begin, int64_t end) {
+    for (int64_t n0 = begin; n0 < end; n0 += panel_columns) {
+      const int64_t n = std::min(panel_columns, end - n0);
+      const void* w = rows + static_cast<size_t>(n0) * row_bytes;
+      if (widen) {
+        ThreadState& state = State();
+        float* panel = Grow(state.widened, state.widened_size, static_cast<size_t>(n * K));
+        cpu::WidenRows(w, w_dtype, n, K, panel);  // inside a loop: runs in this thread
+        w = panel;
+      }
+      RunColumns(n == full ? full_entry : *last_entry, src, bf16, M, K, w, n0, n, out, e);
+    }
+  });
 }
 
 }  // namespace gemmeter

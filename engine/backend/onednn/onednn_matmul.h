@@ -8,9 +8,17 @@
 //   multiply -> binary_mul, accumulate -> sum).
 // - bf16 weights with larger M: oneDNN's bf16 x bf16 -> f32 matmul (activations rounded
 //   to bf16) where the CPU has it (oneDNN 2.6 needs AVX-512); elsewhere, and for GGUF
-//   block formats, panels of weight rows are widened to f32 into a scratch buffer and
-//   multiplied in f32, so the weights stay compact in memory and activations are never
-//   rounded. Widening costs N K operations against the product's 2 M N K.
+//   block formats, each panel of weight rows is widened to f32 into the thread's scratch
+//   (it stays in L2 for its product) and multiplied in f32, so the weights stay compact
+//   in memory and activations are never rounded. Widening costs N K operations against
+//   the product's 2 M N K.
+// - Threads: the output columns are split into panels of PanelColumns(N) weight rows that
+//   the threads of engine/core/parallel.h claim (widen if needed, then one single-thread
+//   oneDNN call each). oneDNN's own OpenMP threading is not used: its fork/join barrier
+//   at the end of every matmul waited for any thread the scheduler had taken away, and
+//   its idle threads spun on the cores our loops needed. Primitives use the user-managed
+//   scratchpad (one per thread), the mode in which oneDNN allows one primitive to run in
+//   several threads at once; each thread has its own stream.
 //
 // Weights stay in the plain [N, K] layout: on the AVX2 machine this was measured on,
 // oneDNN's preferred ("any") weights layout was not faster for these shapes, and a
@@ -32,9 +40,16 @@ namespace gemmeter {
 
 class OnednnMatMul {
  public:
-  explicit OnednnMatMul(dnnl::engine& engine, dnnl::stream& stream);
+  explicit OnednnMatMul(dnnl::engine& engine);
+  ~OnednnMatMul();
 
   static constexpr int64_t kGemvRows = 4;
+  // Weight rows per panel for `threads` threads: N split into a multiple of `threads`
+  // panels of about 256 rows or more (rounded up to 16). Measured single-threaded on
+  // this Zen 4 (oneDNN's gemm:jit, M = 128, K = 640): 50 GFLOP/s at 64 columns, 98 at
+  // 256, so panels are wide; an equal count per thread keeps a quiet machine's threads
+  // finishing together (640 columns on 2 threads: 2 x 320, not 256 + 256 + 128).
+  static int64_t PanelColumns(int64_t N, int threads);
   bool NativeBf16() const { return supports_bf16_; }
   void Run(const Tensor& x, const Tensor& weight, const Tensor& out, const MatMulEpilogue& epilogue);
   size_t cached_primitives() const { return cache_.size(); }
@@ -42,32 +57,24 @@ class OnednnMatMul {
  private:
   // (M, N, K, row stride of dst, weights bf16?, gelu, multiply, accumulate)
   using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool>;
-  dnnl::matmul& Primitive(const Key& key);
+  struct Entry;       // a primitive and its scratchpad size
+  struct ThreadState;  // a stream and scratch buffers per pool thread
+  // Creates (in the calling thread, before a loop) or finds the primitive for `key`.
+  const Entry& Primitive(const Key& key);
+  ThreadState& State();
   // oneDNN matmul of src [M, K] (f32, or bf16 when `bf16`) with the n weight rows at `w`
   // (same type), writing columns [n0, n0 + n) of out (row stride out.cols()).
-  void RunColumns(const void* src, bool bf16, int64_t M, int64_t K, const void* w, int64_t n0,
-                  int64_t n, const Tensor& out, const MatMulEpilogue& epilogue);
+  void RunColumns(const Entry& entry, const void* src, bool bf16, int64_t M, int64_t K,
+                  const void* w, int64_t n0, int64_t n, const Tensor& out,
+                  const MatMulEpilogue& epilogue);
 
   dnnl::engine& engine_;
-  dnnl::stream& stream_;
   bool supports_bf16_ = false;
-  std::map<Key, dnnl::matmul> cache_;
-  // Scratch that only grows (a std::vector would zero-fill whenever a larger matrix
-  // follows a smaller one: megabytes per layer).
-  template <class T>
-  struct Scratch {
-    std::unique_ptr<T[]> data;
-    size_t size = 0;
-    T* Get(size_t n) {
-      if (n > size) {
-        data.reset(new T[n]);
-        size = n;
-      }
-      return data.get();
-    }
-  };
-  Scratch<uint16_t> bf16_activations_;  // x rounded to bf16
-  Scratch<float> widened_weights_;      // a panel of weight rows widened to f32
+  std::map<Key, std::unique_ptr<Entry>> cache_;
+  // Indexed by ParallelThreadIndex(); each entry is touched only by its own thread.
+  std::vector<std::unique_ptr<ThreadState>> threads_;
+  std::unique_ptr<uint16_t[]> bf16_activations_;  // x rounded to bf16 (grows, never shrinks:
+  size_t bf16_activations_size_ = 0;              // a std::vector would zero-fill it)
 };
 
 }  // namespace gemmeter
