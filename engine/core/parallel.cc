@@ -30,9 +30,13 @@ thread_local int t_thread_index = 0;
 // OMP_WAIT_POLICY=passive does, lost 28% of tg32). After that the core goes back to
 // other processes.
 constexpr auto kIdleSpin = std::chrono::microseconds(300);
-// A caller waiting for chunks that other threads still run spins this long, then yields
-// its core each round: the thread it waits for may be waiting for that core.
-constexpr auto kWaitSpin = std::chrono::microseconds(20);
+// A caller waiting for chunks that other threads still run spins this long, then sleeps
+// until the last of them is done. Spinning covers the tail of a running chunk (up to
+// ~0.5 ms for a prefill panel); on a busy machine the thread it waits for may be waiting
+// for a core, and sleeping gives it this one. (Yielding instead handed the core to
+// whichever process was runnable, for its whole time slice: on a quiet machine with one
+// background job it cost 5-10% of prefill.)
+constexpr auto kWaitSpin = std::chrono::microseconds(500);
 
 // A claim takes 1/kClaimDivisor of the chunks left in a range (at least one): few claims
 // while much is left (each costs a cache-line transfer between cores), single chunks at
@@ -91,16 +95,7 @@ class Pool {
     if (sleepers_.load() > 0) Wake();
     ClaimAndRun(0);
     // Chunks claimed by workers may still run; done_ counts finished chunks globally.
-    const auto wait_start = std::chrono::steady_clock::now();
-    bool yielding = false;
-    for (int spin = 1; done_.load(std::memory_order_acquire) < done_target_; ++spin) {
-      if (yielding) {
-        std::this_thread::yield();
-      } else {
-        GEMMETER_CPU_RELAX();
-        if (spin % 64 == 0) yielding = std::chrono::steady_clock::now() - wait_start > kWaitSpin;
-      }
-    }
+    WaitUntilDone();
     if (error_) std::rethrow_exception(error_);
     return true;
   }
@@ -115,6 +110,33 @@ class Pool {
   void Wake() {
     wake_.fetch_add(1);
     wake_.notify_all();
+  }
+
+  bool Done() const { return done_.load(std::memory_order_acquire) >= done_target_; }
+
+  // The caller's wait for chunks other threads run. Sleeping is a Dekker handshake with
+  // CountDone: the caller raises caller_waiting_, then checks done_; a worker adds to
+  // done_, then checks caller_waiting_ (all seq_cst), so one of them sees the other.
+  void WaitUntilDone() {
+    const auto start = std::chrono::steady_clock::now();
+    for (int spin = 1; !Done(); ++spin) {
+      GEMMETER_CPU_RELAX();
+      if (spin % 64 == 0 && std::chrono::steady_clock::now() - start > kWaitSpin) break;
+    }
+    while (!Done()) {
+      caller_waiting_.store(true);
+      const uint32_t seen = done_signal_.load();
+      if (!Done()) done_signal_.wait(seen);
+    }
+    caller_waiting_.store(false, std::memory_order_relaxed);
+  }
+
+  void CountDone(int64_t chunks) {
+    done_.fetch_add(chunks);
+    if (caller_waiting_.load()) {
+      done_signal_.fetch_add(1);
+      done_signal_.notify_one();
+    }
   }
 
   // Claims one run of chunks of range r and runs it; 0 if the range has none left, else
@@ -160,7 +182,7 @@ class Pool {
       if (ran == 0) break;
       ran_total += ran;
     }
-    if (ran_total > 0) done_.fetch_add(ran_total, std::memory_order_release);
+    if (ran_total > 0) CountDone(ran_total);
   }
 
   void WorkerLoop(int index) {
@@ -199,6 +221,8 @@ class Pool {
   std::atomic<bool> failed_{false};
   std::mutex error_mutex_;
   std::exception_ptr error_;
+  alignas(64) std::atomic<bool> caller_waiting_{false};
+  std::atomic<uint32_t> done_signal_{0};
   alignas(64) std::atomic<uint64_t> loop_{0};  // loops started
   alignas(64) std::atomic<uint32_t> wake_{0};
   std::atomic<int> sleepers_{0};

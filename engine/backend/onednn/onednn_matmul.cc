@@ -15,21 +15,17 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-// dst and the multiplier may be column blocks of wider matrices: row stride ld.
-memory::desc Strided(int64_t M, int64_t N, int64_t ld) { return memory::desc({M, N}, dt::f32, {ld, 1}); }
-
+// y [M, N] = x [M, K] W^T, then gelu_tanh(y) if `gelu`, into a dense dst: oneDNN 2.6
+// picks its brgemm kernels (~95 GFLOP/s per thread here) only for a dense dst; a column
+// block of a wider matrix got gemm:jit, at 60. The rest of the epilogue is ours.
 dnnl::matmul::primitive_desc MakeDesc(dnnl::engine& engine, int64_t M, int64_t N, int64_t K,
-                                      int64_t ld, bool bf16, bool gelu, bool multiply, bool accumulate) {
+                                      bool bf16, bool gelu) {
   const dt in = bf16 ? dt::bf16 : dt::f32;
   const memory::desc src({M, K}, in, tag::ab);
   const memory::desc weights({K, N}, in, tag::ba);  // W [N, K] row-major is K x N "ba"
-  const memory::desc dst = Strided(M, N, ld);
-  // Post-ops apply in order to x W^T; `sum` adds the old dst at its place in the chain,
-  // so it goes last: out = gelu(y) * multiply + out.
+  const memory::desc dst({M, N}, dt::f32, tag::ab);
   dnnl::post_ops ops;
   if (gelu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_tanh, 0.0f, 0.0f);
-  if (multiply) ops.append_binary(dnnl::algorithm::binary_mul, dst);
-  if (accumulate) ops.append_sum(1.0f);
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -47,11 +43,21 @@ T* Grow(std::unique_ptr<T[]>& data, size_t& size, size_t n) {
   return data.get();
 }
 
-// oneDNN runs single-threaded in whichever thread calls it: the panels are the threads'
-// work. (Its OpenMP runtime reads the calling thread's thread count.)
-void SingleThreadedOnednn() {
-  if (omp_get_max_threads() != 1) omp_set_num_threads(1);
-}
+// While alive, oneDNN runs single-threaded in this thread (its OpenMP runtime reads the
+// calling thread's thread count): the panels are the threads' work. The caller's own
+// setting comes back afterwards.
+class SingleThreadedOnednn {
+ public:
+  SingleThreadedOnednn() : previous_(omp_get_max_threads()) {
+    if (previous_ != 1) omp_set_num_threads(1);
+  }
+  ~SingleThreadedOnednn() {
+    if (previous_ != 1) omp_set_num_threads(previous_);
+  }
+
+ private:
+  int previous_;
+};
 
 // The most threads a matmul can use (ParallelThreadIndex() must stay below).
 constexpr int kMaxThreads = 1024;
@@ -70,12 +76,14 @@ struct OnednnMatMul::ThreadState {
   size_t scratchpad_size = 0;
   std::unique_ptr<float[]> widened;  // a panel of weight rows widened to f32
   size_t widened_size = 0;
+  std::unique_ptr<float[]> product;  // a panel's x W^T before the epilogue's multiply/add
+  size_t product_size = 0;
 };
 
 OnednnMatMul::OnednnMatMul(dnnl::engine& engine) : engine_(engine) {
-  SingleThreadedOnednn();
+  const SingleThreadedOnednn single_threaded;
   try {
-    MakeDesc(engine_, 1, 64, 64, 64, /*bf16=*/true, false, false, false);
+    MakeDesc(engine_, 1, 64, 64, /*bf16=*/true, /*gelu=*/false);
     supports_bf16_ = true;
   } catch (const dnnl::error&) {
     supports_bf16_ = false;  // no bf16 matmul implementation for this CPU
@@ -93,9 +101,11 @@ int64_t OnednnMatMul::PanelColumns(int64_t N, int threads) {
 const OnednnMatMul::Entry& OnednnMatMul::Primitive(const Key& key) {
   auto it = cache_.find(key);
   if (it != cache_.end()) return *it->second;
-  const auto [M, N, K, ld, bf16, gelu, multiply, accumulate] = key;
+  const auto [M, N, K, bf16, gelu] = key;
+  // oneDNN fixes a primitive's thread count when it is created, from the creating thread.
+  const SingleThreadedOnednn single_threaded;
   try {
-    auto pd = MakeDesc(engine_, M, N, K, ld, bf16, gelu, multiply, accumulate);
+    auto pd = MakeDesc(engine_, M, N, K, bf16, gelu);
     auto entry = std::make_unique<Entry>(Entry{dnnl::matmul(pd), pd.scratchpad_desc()});
     return *cache_.emplace(key, std::move(entry)).first->second;
   } catch (const dnnl::error& e) {
@@ -116,27 +126,35 @@ void OnednnMatMul::RunColumns(const Entry& entry, const void* src, bool bf16, in
                               int64_t K, const void* w, int64_t n0, int64_t n, const Tensor& out,
                               const MatMulEpilogue& e) {
   ThreadState& state = State();
-  const int64_t N = out.cols();
   const dt in = bf16 ? dt::bf16 : dt::f32;
+  float* panel_out = Grow(state.product, state.product_size, static_cast<size_t>(M * n));
   memory src_mem({{M, K}, in, tag::ab}, engine_, const_cast<void*>(src));
   memory weights_mem({{K, n}, in, tag::ba}, engine_, const_cast<void*>(w));
-  memory dst_mem(Strided(M, n, N), engine_, static_cast<float*>(out.data()) + n0);
+  memory dst_mem({{M, n}, dt::f32, tag::ab}, engine_, panel_out);
   const size_t scratch_bytes = entry.scratchpad.get_size();
   memory scratch_mem(entry.scratchpad, engine_,
                      Grow(state.scratchpad, state.scratchpad_size, std::max<size_t>(1, scratch_bytes)));
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_mem},
-                                          {DNNL_ARG_WEIGHTS, weights_mem},
-                                          {DNNL_ARG_DST, dst_mem},
-                                          {DNNL_ARG_SCRATCHPAD, scratch_mem}};
-  if (e.multiply != nullptr) {
-    // A binary post-op's index is its position in the chain (after gelu).
-    const int index = e.gelu_tanh ? 1 : 0;
-    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1,
-                 memory(Strided(M, n, N), engine_, static_cast<float*>(e.multiply->data()) + n0));
+  {
+    const SingleThreadedOnednn single_threaded;
+    entry.primitive.execute(state.stream, {{DNNL_ARG_SRC, src_mem},
+                                           {DNNL_ARG_WEIGHTS, weights_mem},
+                                           {DNNL_ARG_DST, dst_mem},
+                                           {DNNL_ARG_SCRATCHPAD, scratch_mem}});
+    state.stream.wait();
   }
-  SingleThreadedOnednn();
-  entry.primitive.execute(state.stream, args);
-  state.stream.wait();
+  // The rest of the epilogue, written into the panel's columns of out: y * multiply, then
+  // + out (the order of oneDNN's binary_mul and sum post-ops).
+  const int64_t N = out.cols();
+  const float* multiply = e.multiply ? static_cast<const float*>(e.multiply->data()) : nullptr;
+  for (int64_t m = 0; m < M; ++m) {
+    const float* y = panel_out + m * n;
+    float* o = static_cast<float*>(out.data()) + m * N + n0;
+    const float* f = multiply ? multiply + m * N + n0 : nullptr;
+    for (int64_t j = 0; j < n; ++j) {
+      const float v = f ? y[j] * f[j] : y[j];
+      o[j] = e.accumulate ? o[j] + v : v;
+    }
+  }
 }
 
 void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
@@ -163,7 +181,7 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
   // Every panel is panel_columns wide but the last: both primitives exist before the
   // threads start (the cache is only read inside the loop).
   const auto key = [&](int64_t n) {
-    return Key{M, n, K, N, bf16, e.gelu_tanh, e.multiply != nullptr, e.accumulate};
+    return Key{M, n, K, bf16, e.gelu_tanh};
   };
   const int64_t panel_columns = PanelColumns(N, ParallelLimit());
   const int64_t full = std::min(N, panel_columns), last = N % panel_columns;

@@ -3,9 +3,10 @@
 //
 // - M <= kGemvRows (decode): our own matrix-vector kernel (kernels_gemv.cc), which
 //   reads each weight once and reads bf16 weights at half the bytes.
-// - Otherwise oneDNN 2.6 matmul primitives, created once per shape and epilogue and
-//   cached, with the epilogue fused as post-ops (gelu_tanh -> eltwise_gelu_tanh,
-//   multiply -> binary_mul, accumulate -> sum).
+// - Otherwise oneDNN 2.6 matmul primitives, created once per shape and cached, with
+//   gelu_tanh fused as a post-op; each panel's product goes to a dense scratch (only
+//   then does oneDNN pick its brgemm kernels), and the multiply and accumulate of the
+//   epilogue are applied as it is copied into out.
 // - bf16 weights with larger M: oneDNN's bf16 x bf16 -> f32 matmul (activations rounded
 //   to bf16) where the CPU has it (oneDNN 2.6 needs AVX-512); elsewhere, and for GGUF
 //   block formats, each panel of weight rows is widened to f32 into the thread's scratch
@@ -55,15 +56,16 @@ class OnednnMatMul {
   size_t cached_primitives() const { return cache_.size(); }
 
  private:
-  // (M, N, K, row stride of dst, weights bf16?, gelu, multiply, accumulate)
-  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool>;
+  // (M, N, K, weights bf16?, gelu)
+  using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool>;
   struct Entry;       // a primitive and its scratchpad size
   struct ThreadState;  // a stream and scratch buffers per pool thread
   // Creates (in the calling thread, before a loop) or finds the primitive for `key`.
   const Entry& Primitive(const Key& key);
   ThreadState& State();
   // oneDNN matmul of src [M, K] (f32, or bf16 when `bf16`) with the n weight rows at `w`
-  // (same type), writing columns [n0, n0 + n) of out (row stride out.cols()).
+  // (same type) into the thread's scratch, then the epilogue into columns [n0, n0 + n) of
+  // out (row stride out.cols()).
   void RunColumns(const Entry& entry, const void* src, bool bf16, int64_t M, int64_t K,
                   const void* w, int64_t n0, int64_t n, const Tensor& out,
                   const MatMulEpilogue& epilogue);
