@@ -37,7 +37,10 @@ struct ScoringGroup {
 };
 
 struct GroupScore {
-  float log_likelihood = 0;  // float32 sum over the continuation's tokens
+  // Sum of the continuation tokens' float32 log-probabilities, in double: a float32 sum
+  // of a ~-40 log-likelihood would round at 4e-6, and depend on the order in which a
+  // document's tokens were scored.
+  double log_likelihood = 0;
   int64_t tokens = 0;
   bool greedy = false;
 };
