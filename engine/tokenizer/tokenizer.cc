@@ -104,7 +104,25 @@ std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   // sentencepiece requires the unknown piece to have type UNKNOWN; Gemma GGUFs mark
   // <unk> as a control token.
   vocab.types[static_cast<size_t>(vocab.unk_id)] = PieceType::kUnknown;
-  return FromSerializedProto(SerializeGemmaModelProto(vocab), f.path() + " (tokenizer)");
+  auto tokenizer = FromSerializedProto(SerializeGemmaModelProto(vocab), f.path() + " (tokenizer)");
+  // sentencepiece finds BOS and EOS by their pieces: a piece that occurs twice, or one
+  // whose type it does not accept for the role, resolves to another id or to -1, which
+  // Encode would then emit (found by fuzzing: BOS -1 for a piece of the wrong type).
+  const struct {
+    const char* key;
+    int wanted, resolved;
+  } specials[] = {{"bos_token_id", vocab.bos_id, tokenizer->bos_id()},
+                  {"eos_token_id", vocab.eos_id, tokenizer->eos_id()}};
+  for (const auto& s : specials) {
+    if (s.resolved != s.wanted) {
+      Fail("{}: metadata 'tokenizer.ggml.{}' = {} names the piece '{}' (type {}), which the "
+           "tokenizer cannot use in that role (it resolves to id {}): a duplicated piece or a "
+           "wrong 'tokenizer.ggml.token_type'", f.path(), s.key, s.wanted,
+           vocab.pieces[static_cast<size_t>(s.wanted)], static_cast<int>(vocab.types[static_cast<size_t>(s.wanted)]),
+           s.resolved);
+    }
+  }
+  return tokenizer;
 }
 
 std::vector<int32_t> Tokenizer::EncodePlain(std::string_view text) const {
