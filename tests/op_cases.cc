@@ -128,8 +128,12 @@ Budget AttentionBudget(const AttentionCase& a) {
 // turns that into the same absolute error. Budget |diff| <= V u / 16 + 1e-5 (the 1e-5 for
 // rounding |log_prob| <= ~40 and a few terms' exp/log): 1e-3 at Gemma 3's 262144, 1.3e-4 at
 // 32k, 1.1e-5 at 1000, small enough that a row missing its tail or its maximum fails.
-Budget LogSoftmaxBudget(int64_t vocab) {
-  return {Metric::kMaxAbs, static_cast<double>(vocab) * kU / 16 + 1e-5};
+// Widely spread logits add the float32 rounding of the log-prob itself, |log p| u/2 per
+// rounding: 2 u per unit of |l_t - max| <= ~10 logit_std (a log-prob of -4000 cannot be
+// stored closer than 2.4e-4).
+Budget LogSoftmaxBudget(int64_t vocab, float logit_std) {
+  return {Metric::kMaxAbs,
+          static_cast<double>(vocab) * kU / 16 + 1e-5 + 2 * kU * 10 * static_cast<double>(logit_std)};
 }
 
 // ---------------------------------------------------------------- names
@@ -182,6 +186,7 @@ void AddRmsNormCases(std::vector<OpCase>& out) {
       {.rows = 7, .cols = 256, .heads = 4, .in_place = true},
       {.rows = 1, .cols = 256, .heads = 1},
       {.rows = 5, .cols = 64, .heads = 8},
+      {.rows = 4096, .cols = 640},  // a 4096-token prefill
   };
   for (const RmsNormCase& r : cases) {
     std::string name = r.heads > 0
@@ -205,6 +210,7 @@ void AddMatMulCases(std::vector<OpCase>& out) {
       {.m = 3, .k = 2048, .n = 640, .accumulate = true},                   // down + residual
       {.m = 64, .k = 640, .n = 640},   // a prefill block (blocked GEMM paths)
       {.m = 2, .k = 640, .n = 4099},   // tied LM head, N past a power of two
+      {.m = 4096, .k = 256, .n = 96},  // a 4096-token prefill: many rows, panels shared
   };
   // Every epilogue combination at 4 rows (decode-sized: a backend may use a GEMV kernel)
   // and at 9 rows (prefill-sized: a GEMM library with fused post-ops).
@@ -245,22 +251,27 @@ void AddMatMulCases(std::vector<OpCase>& out) {
 
 void AddElementwiseCases(std::vector<OpCase>& out) {
   for (const AddCase& a : {AddCase{1, 640}, AddCase{7, 1152}, AddCase{5, 7},
-                           AddCase{33, 640, true}, AddCase{0, 640}}) {
+                           AddCase{33, 640, true}, AddCase{0, 640}, AddCase{4096, 640}}) {
     const std::string name = fmt::format("add T={} D={}", a.rows, a.cols);
     out.push_back(Make(Op::kAdd, DType::kF32, a, OneRounding(),
                        a.in_place ? name + " in_place" : name));
   }
-  for (const GeGluCase& g : {GeGluCase{1, 2048}, GeGluCase{7, 6912}, GeGluCase{3, 33}}) {
+  for (const GeGluCase& g :
+       {GeGluCase{1, 2048}, GeGluCase{7, 6912}, GeGluCase{3, 33}, GeGluCase{4096, 2048}}) {
     out.push_back(Make(Op::kGeGlu, DType::kF32, g, Transcendental(),
                        fmt::format("geglu T={} D={}", g.rows, g.cols)));
   }
   // Final-logit capping (Gemma 2: 30) on vocab-wide rows, attention-style capping (50).
+  // Vocab-wide rows of Gemma 2 (256000), and infinite inputs, which must cap to +-cap.
   for (const SoftcapCase& s : {SoftcapCase{2, 32768, 30.0f, 30.0f},
                                SoftcapCase{1, 7, 50.0f, 100.0f},
-                               SoftcapCase{7, 1000, 30.0f, 5.0f}}) {
+                               SoftcapCase{7, 1000, 30.0f, 5.0f},
+                               SoftcapCase{1, 256000, 30.0f, 30.0f},
+                               SoftcapCase{3, 1000, 30.0f, 1e6f, true},
+                               SoftcapCase{2, 77, 50.0f, 3.0f, true}}) {
     out.push_back(Make(Op::kSoftcap, DType::kF32, s, Transcendental(),
-                       fmt::format("softcap T={} D={} cap={} x_std={}", s.rows, s.cols,
-                                   Num(s.cap), Num(s.input_std))));
+                       fmt::format("softcap T={} D={} cap={} x_std={}{}", s.rows, s.cols,
+                                   Num(s.cap), Num(s.input_std), s.infinities ? " inf" : "")));
   }
 }
 
@@ -273,6 +284,7 @@ void AddRopeCases(std::vector<OpCase>& out) {
       {9, 3, 64, 1e4f, 1.0f, 0, 4000},        // small head
       {4, 2, 6, 1e4f, 1.0f, 0, 100},          // odd half width
       {3, 1, 2, 1e6f, 8.0f, 0, 4000},         // smallest head
+      {4096, 1, 256, 1e6f, 8.0f, 0, 4095},    // a 4096-token prefill
   };
   for (const RopeCase& r : cases) {
     out.push_back(Make(Op::kRope, DType::kF32, r, RopeBudget(r),
@@ -341,6 +353,13 @@ void AddAttentionCases(std::vector<OpCase>& out) {
        .sequences = S{{30, 40, {33}}, {1, 63, {1, 60}}}},
       {.heads = 4, .kv_heads = 1, .head_dim = 24, .window = 512,
        .sequences = S{{4, 3, {3}}, {4, 3, {0, 3}}}, .shared_cache = true},
+      // 4096 positions: decode at the end of a full context (global and local layers), a
+      // 4096-token prefill with Gemma 3's 512-token window, and a full causal one
+      {.heads = 4, .kv_heads = 1, .head_dim = 256, .sequences = S{{1, 4095}}},
+      {.heads = 4, .kv_heads = 1, .head_dim = 256, .window = 1024, .sequences = S{{1, 4095}}},
+      {.heads = 2, .kv_heads = 1, .head_dim = 32, .window = 512, .sequences = S{{4096, 0}}},
+      {.heads = 1, .kv_heads = 1, .head_dim = 16, .softcap = 50, .score_std = 20,
+       .sequences = S{{4096, 0}}},
   };
   for (const AttentionCase& a : cases) {
     out.push_back(Make(Op::kAttention, DType::kF32, a, AttentionBudget(a), AttentionName(a)));
@@ -353,6 +372,12 @@ void AddLogSoftmaxCases(std::vector<OpCase>& out) {
       {5, 1001},  {3, 7},     {1, 1},      {6, 1000, 4.0f, true}, {3, 50000, 16.0f},
       // several targets per row (MMLU's four letters at one position), rows without any
       {3, 262144, 4.0f, false, 4}, {9, 1000, 4.0f, true, 3, true}, {4, 7, 4.0f, false, 0},
+      // Extreme values: huge and very negative logits (only the maximum's removal keeps
+      // exp finite), logits so spread that most probabilities underflow, all-equal rows.
+      {3, 1000, 4.0f, false, 2, false, 1e4f},     {3, 262144, 4.0f, false, 2, false, -1e4f},
+      {3, 1000, 4.0f, true, 2, false, -1e30f},
+      {4, 32768, 1000.0f, false, 3},              {2, 262144, 4.0f, false, 3, false, 7.5f, true},
+      {3, 1000, 4.0f, false, 2, false, -1e30f, true},
   };
   for (const LogSoftmaxCase& l : cases) {
     std::string name = fmt::format("log_softmax_gather R={} V={} logit_std={}", l.rows, l.vocab,
@@ -360,7 +385,9 @@ void AddLogSoftmaxCases(std::vector<OpCase>& out) {
     if (l.ties) name += " ties";
     if (l.targets != 1) name += fmt::format(" targets={}", l.targets);
     if (l.mixed_counts) name += " mixed_counts";
-    out.push_back(Make(Op::kLogSoftmaxGather, DType::kF32, l, LogSoftmaxBudget(l.vocab), name));
+    if (l.all_equal) name += fmt::format(" all_equal={}", Num(l.offset));
+    else if (l.offset != 0.0f) name += fmt::format(" offset={}", Num(l.offset));
+    out.push_back(Make(Op::kLogSoftmaxGather, DType::kF32, l, LogSoftmaxBudget(l.vocab, l.logit_std), name));
   }
 }
 

@@ -54,6 +54,7 @@ struct SoftcapCase {
   int64_t rows = 0, cols = 0;
   float cap = 30.0f;
   float input_std = 30.0f;  // comparable to cap, so tanh is used well into saturation
+  bool infinities = false;  // every 7th input +inf, every 11th -inf: capped to +-cap
 };
 
 // x [tokens, heads * head_dim]; positions drawn uniformly from [min_position, max_position].
@@ -87,15 +88,18 @@ struct AttentionCase {
   int64_t spare_rows = 5;
 };
 
-// logits [rows, vocab] ~ N(0, logit_std^2). With ties, every other row has its maximum
-// at two indices (the contract picks the lower one). Each row has `targets` targets; with
-// mixed_counts, row r has r % (targets + 1) of them (some rows none).
+// logits [rows, vocab] ~ offset + N(0, logit_std^2). With ties, every other row has its
+// maximum at two indices (the contract picks the lower one). Each row has `targets`
+// targets; with mixed_counts, row r has r % (targets + 1) of them (some rows none). With
+// all_equal, every logit of a row is the same value (log p = -log V exactly; argmax 0).
 struct LogSoftmaxCase {
   int64_t rows = 0, vocab = 0;
   float logit_std = 4.0f;
   bool ties = false;
   int targets = 1;
   bool mixed_counts = false;
+  float offset = 0.0f;  // very large or very negative logits: the maximum must be taken out
+  bool all_equal = false;
 };
 
 // dst rows [dst_row, dst_row + count) = src rows [src_row, src_row + count); src is

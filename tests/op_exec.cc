@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <bit>
 #include <cmath>
 #include <span>
@@ -119,8 +120,12 @@ OpOutput Run(Session& s, Rng& rng, DType, const GeGluCase& p) {
 }
 
 OpOutput Run(Session& s, Rng& rng, DType, const SoftcapCase& p) {
-  const Tensor x =
-      s.InOut("x", {p.rows, p.cols}, DType::kF32, rng.Normal(p.rows * p.cols, p.input_std));
+  auto values = rng.Normal(p.rows * p.cols, p.input_std);
+  for (size_t i = 0; p.infinities && i < values.size(); ++i) {
+    if (i % 7 == 3) values[i] = std::numeric_limits<float>::infinity();
+    if (i % 11 == 5) values[i] = -std::numeric_limits<float>::infinity();
+  }
+  const Tensor x = s.InOut("x", {p.rows, p.cols}, DType::kF32, values);
   s.backend().Softcap(x, p.cap);
   return Values(s.Read(x), p.cols);
 }
@@ -227,6 +232,7 @@ OpOutput Run(Session& s, Rng& rng, DType, const AttentionCase& p) {
 
 OpOutput Run(Session& s, Rng& rng, DType, const LogSoftmaxCase& p) {
   auto logits = rng.Normal(p.rows * p.vocab, p.logit_std);
+  for (float& l : logits) l = p.all_equal ? p.offset : l + p.offset;
   std::vector<int64_t> offsets = {0};
   std::vector<int32_t> targets;
   for (int64_t r = 0; r < p.rows; ++r) {

@@ -134,11 +134,12 @@ void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int
     const float m = RowMax(row, cols);
     int64_t best = 0;
     while (row[best] != m) ++best;  // the lowest index holding the maximum
-    // log p = l_t - m - log(sum exp(l - m)); the sum is accumulated in float across
-    // the vector lanes (terms <= 1, relative error ~1e-7 * log2(cols)).
-    const float log_normalizer = m + std::log(SumExp(row, cols, m));
+    // log p = (l_t - m) - log(sum exp(l - m)); the sum is accumulated in float across
+    // the vector lanes (terms <= 1, relative error ~1e-7 * log2(cols)). l_t - m first:
+    // m + log(sum) would round at the logits' magnitude (5e-4 for logits near 1e4).
+    const float log_sum = std::log(SumExp(row, cols, m));
     for (int64_t i = offsets[r]; i < offsets[r + 1]; ++i) {
-      log_probs[i] = row[targets[i]] - log_normalizer;
+      log_probs[i] = (row[targets[i]] - m) - log_sum;
     }
     argmax[r] = static_cast<int32_t>(best);
   }

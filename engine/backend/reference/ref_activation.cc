@@ -32,9 +32,12 @@ void LogSoftmaxGather(const float* row, int64_t n, const int32_t* targets, int64
     if (row[j] > row[best]) best = j;
   double sum = 0.0;
   for (int64_t j = 0; j < n; ++j) sum += std::exp(static_cast<double>(row[j]) - row[best]);
-  const double log_normalizer = static_cast<double>(row[best]) + std::log(sum);
+  // (l_t - max) - log(sum): the difference first, which is exact. max + log(sum) would
+  // round at the logits' magnitude (log p of a row of -1e30s came out 0, not -log V).
+  const double log_sum = std::log(sum);
   for (int64_t i = 0; i < count; ++i) {
-    log_probs[i] = static_cast<float>(static_cast<double>(row[targets[i]]) - log_normalizer);
+    log_probs[i] = static_cast<float>(
+        (static_cast<double>(row[targets[i]]) - static_cast<double>(row[best])) - log_sum);
   }
   *argmax = static_cast<int32_t>(best);
 }
