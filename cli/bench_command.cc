@@ -19,6 +19,7 @@
 #include <span>
 #include <vector>
 
+#include "cli/activity.h"
 #include "cli/model_loading.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
@@ -67,6 +68,7 @@ double Seconds(const std::function<void()>& fn) {
 
 reports::ThroughputTest Measure(Model& model, const std::string& name, int64_t tokens, bool prompt,
                                 const BenchCliOptions& o) {
+  const Activity step(fmt::format("timing {}", name));
   const std::vector<int32_t> ids = BenchTokens(model.config(), tokens);
   KvCache cache = model.NewCache(tokens);
   auto run = [&] {

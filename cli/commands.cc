@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "cli/activity.h"
 #include "cli/model_loading.h"
 
 #include <fmt/core.h>
@@ -83,6 +84,12 @@ std::vector<int32_t> ParseTokenIds(const std::string& text) {
 
 // Gemma's chat turn format: <start_of_turn>user\n{prompt}<end_of_turn>\n<start_of_turn>model\n
 // The turn markers are control tokens, so they are inserted as ids, not encoded as text.
+std::unique_ptr<Tokenizer> TokenizerOf(const std::string& model) {
+  const std::string path = ResolveModel(model);
+  const Activity step(fmt::format("loading the tokenizer of {}", path));
+  return LoadTokenizer(path);
+}
+
 std::vector<int32_t> ChatPrompt(const Tokenizer& tok, const std::string& prompt, bool parse_markup) {
   const int32_t start = tok.PieceId("<start_of_turn>");
   const int32_t end = tok.PieceId("<end_of_turn>");
@@ -135,7 +142,7 @@ void RunInfo(const InfoOptions& options) {
 
 void RunGenerate(const RunOptions& options) {
   if (options.max_tokens < 1) Fail("--max-tokens must be at least 1");
-  auto tokenizer = LoadTokenizer(ResolveModel(options.model.model));
+  auto tokenizer = TokenizerOf(options.model.model);
   Loaded l = Load(options.model);
   const std::vector<int32_t> prompt =
       options.chat ? ChatPrompt(*tokenizer, options.prompt, !options.literal_markup)
@@ -150,6 +157,7 @@ void RunGenerate(const RunOptions& options) {
   if (!options.chat) fmt::print("{}", options.prompt);
   std::fflush(stdout);
   TextStreamer streamer(*tokenizer);
+  const Activity step(fmt::format("generating up to {} tokens", options.max_tokens));
   const GenerationResult r = Generate(*l.model, prompt, generate, [&](int32_t id) {
     fmt::print("{}", streamer.Push(id));
     std::fflush(stdout);
@@ -160,7 +168,7 @@ void RunGenerate(const RunOptions& options) {
 
 void RunScore(const ScoreOptions& options) {
   if (options.continuation.empty()) Fail("--continuation must not be empty");
-  auto tokenizer = LoadTokenizer(ResolveModel(options.model.model));
+  auto tokenizer = TokenizerOf(options.model.model);
   Loaded l = Load(options.model);
   // As lm-evaluation-harness (_encode_pair, evals/encode.h).
   const evals::EncodedRequest encoded = evals::EncodePair(
@@ -182,7 +190,7 @@ void RunScore(const ScoreOptions& options) {
 
 void RunTokenize(const TokenizeOptions& options) {
   if (options.text.empty() == options.input.empty()) Fail("tokenize: give exactly one of --text or --input");
-  auto tokenizer = LoadTokenizer(ResolveModel(options.model));
+  auto tokenizer = TokenizerOf(options.model);
   auto print_ids = [&](const std::string& text) {
     fmt::print("[{}]\n", fmt::join(tokenizer->Encode(text, !options.no_bos, !options.literal_markup), ","));
   };

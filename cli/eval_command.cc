@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/activity.h"
 #include "cli/model_loading.h"
 #include "engine/build_config.h"
 #include "engine/core/error.h"
@@ -148,6 +149,7 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   std::vector<evals::TaskRun> runs;
   ProgressPrinter progress;
   for (const evals::TaskSpec* task : tasks) {
+    const Activity step(fmt::format("evaluating {}", task->name));
     runs.push_back(evals::RunTask(*l.model, *tokenizer, *task, eval, log, std::ref(progress)));
   }
   const double wall = std::chrono::duration<double>(std::chrono::system_clock::now() - start).count();
@@ -166,7 +168,10 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
                      {"wall_seconds", wall},
                      {"command", command_line}});
   const nlohmann::json report = reports::EvalReportJson(runs, provenance, records_path);
-  reports::WriteReport(report, out);
+  {
+    const Activity step(fmt::format("writing the report {}", out));
+    reports::WriteReport(report, out);
+  }
   fmt::print("{}", reports::EvalTable(runs, options.markdown));
   fmt::print(stderr, "report: {}\n", out);
 }

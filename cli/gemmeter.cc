@@ -14,6 +14,7 @@
 #include "engine/backend/backend.h"
 #include "engine/build_config.h"
 #include "engine/core/error.h"
+#include "cli/activity.h"
 #include "engine/core/parallel.h"
 #include "engine/model/config.h"
 
@@ -239,6 +240,19 @@ int Main(int argc, char** argv) {
   }
   std::string command_line;  // for reports' provenance
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  // The subcommand's name, for messages: "gemmeter eval: ...".
+  std::string command = "gemmeter";
+  for (const CLI::App* sub = &app; !sub->get_subcommands().empty();) {
+    sub = sub->get_subcommands().front();
+    command += " " + sub->get_name();
+  }
+  ExitOnOutOfMemory(command);
+  // Errors that are not gemmeter's own name the step they interrupted.
+  auto report_failure = [&](const std::string& what) {
+    const std::string step = TakeFailedActivity();
+    fmt::print(stderr, "{}: error: {}{}\n", command, what, step.empty() ? "" : " while " + step);
+    return 1;
+  };
   try {
     if (threads > 0) SetParallelThreads(threads);
     if (*info_cmd) RunInfo(info);
@@ -253,14 +267,14 @@ int Main(int argc, char** argv) {
     if (*render_cmd) RunReportRender(render);
     if (*validate_cmd) RunReportValidate(validate);
   } catch (const Error& e) {
-    fmt::print(stderr, "gemmeter: error: {}\n", e.what());
+    fmt::print(stderr, "gemmeter: error: {}\n", e.what());  // names file and field itself
     return 1;
   } catch (const std::bad_alloc&) {
-    fmt::print(stderr, "gemmeter: error: out of memory\n");
-    return 1;
+    return report_failure("out of memory (std::bad_alloc)");
   } catch (const std::exception& e) {
-    fmt::print(stderr, "gemmeter: error: {}\n", e.what());
-    return 1;
+    return report_failure(e.what());
+  } catch (...) {
+    return report_failure("an unknown exception");
   }
   return 0;
 }

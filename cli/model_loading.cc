@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "cli/activity.h"
 #include "engine/build_config.h"
 #include "engine/core/error.h"
 #include "engine/io/digest.h"
@@ -33,7 +34,10 @@ Loaded Load(const ModelOptions& options) {
   fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
              l.backend->name(), options.weights);
   const auto start = std::chrono::steady_clock::now();
-  l.model = LoadModel(l.path, *l.backend, {dtype});
+  {
+    const Activity step(fmt::format("loading the model {}", l.path));
+    l.model = LoadModel(l.path, *l.backend, {dtype});
+  }
   fmt::print(stderr, "loaded {} ({} parameters; matrices {}) in {:.1f} s\n",
              FamilyName(l.model->config().family), l.model->config().ParameterCount(),
              MatrixDTypes(l.model->weights()),

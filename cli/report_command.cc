@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/activity.h"
 #include "engine/core/error.h"
 #include "reports/render.h"
 #include "reports/report_io.h"
@@ -13,6 +14,7 @@ namespace gemmeter::cli {
 
 void RunReportRender(const ReportRenderOptions& o) {
   Check(o.format == "html" || o.format == "md", "--format: \"{}\" is not one of html, md", o.format);
+  const Activity step(fmt::format("rendering {}", o.report));
   const nlohmann::json report = reports::ReadReport(o.report);
   const std::string text = reports::RenderReport(
       report, o.format == "md" ? reports::RenderFormat::kMarkdown : reports::RenderFormat::kHtml);

@@ -74,7 +74,11 @@ void WriteReport(const nlohmann::json& report, const std::string& path) {
     fmt::print("{}", text);
     return;
   }
-  if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path());
+  std::error_code error;
+  if (fs::path(path).has_parent_path()) {
+    fs::create_directories(fs::path(path).parent_path(), error);
+    if (error) Fail("{}: cannot create its folder: {}", path, error.message());
+  }
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
   {
     std::ofstream out(tmp, std::ios::binary);
@@ -83,7 +87,12 @@ void WriteReport(const nlohmann::json& report, const std::string& path) {
     out.flush();
     Check(out.good(), "{}: write failed (disk full?)", tmp);
   }
-  fs::rename(tmp, path);
+  fs::rename(tmp, path, error);
+  if (error) {
+    const std::string why = fs::is_directory(path) ? "it is a folder" : error.message();
+    fs::remove(tmp, error);  // no half-written report left beside the path
+    Fail("{}: cannot write the report there: {}", path, why);
+  }
 }
 
 }  // namespace gemmeter::reports

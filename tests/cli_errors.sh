@@ -55,5 +55,33 @@ expect_error 1 "piqa has no few-shot split" -- eval --tasks mmlu,piqa --shots 5
 expect_error 1 "data directory $tmp/nodata does not exist" -- eval --data-dir "$tmp/nodata"
 expect_error 1 "no tokenizer.model" -- eval --model "$fixtures/gemma-mqa" --data-dir "$tmp"
 
+# Reports written where they cannot go: a folder in the way, a file in the parent path.
+mkdir "$tmp/a_folder"
+touch "$tmp/a_file"
+expect_error 1 "a_folder: cannot write the report there: it is a folder" -- \
+  bench --model "$fixtures/gemma-mqa" -p 4 -n 0 -r 1 --warmup 0 --out "$tmp/a_folder"
+expect_error 1 "cannot create its folder" -- \
+  bench --model "$fixtures/gemma-mqa" -p 4 -n 0 -r 1 --warmup 0 --out "$tmp/a_file/r.json"
+if compgen -G "$tmp/a_folder.tmp.*" >/dev/null; then
+  echo "FAIL: a temporary report file was left behind"
+  failures=$((failures + 1))
+fi
+
+# Out of memory: virtual memory capped below what the default model needs (it maps 241
+# MiB and allocates more). Whichever allocation fails first (the file mapping: gemmeter's
+# own error; a later one: std::bad_alloc), the command must end with status 1 and one
+# line naming what failed, never a crash.
+err="$( (ulimit -v 340000; "$gemmeter" run -p hi -n 2) 2>&1 >/dev/null)"
+status=$?
+lines="$(grep -v '^loading\|^loaded' <<<"$err")"
+if [[ $status -ne 1 ]] || [[ $(grep -c . <<<"$lines") -ne 1 ]] ||
+   ! grep -qE "error: .*(out of memory while|Cannot allocate memory)" <<<"$lines"; then
+  echo "FAIL: gemmeter run under ulimit -v 340000"
+  echo "  wanted status 1 and one line naming the failed allocation; got status $status: $err"
+  failures=$((failures + 1))
+else
+  echo "ok: gemmeter run under ulimit -v 340000 -> $status: $lines"
+fi
+
 echo "$failures failed"
 [[ $failures -eq 0 ]]
