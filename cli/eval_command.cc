@@ -14,6 +14,7 @@
 #include "engine/build_config.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
+#include "reports/eval_merge.h"
 #include "reports/eval_report.h"
 #include "reports/provenance.h"
 #include "reports/report_io.h"
@@ -49,9 +50,26 @@ std::vector<const evals::TaskSpec*> ParseTasks(const std::string& list) {
   return tasks;
 }
 
-std::string DefaultOutPath(const std::string& model, const ModelOptions& m, const std::string& backend) {
+std::string DefaultOutPath(const std::string& model, const ModelOptions& m, const std::string& backend,
+                           const evals::Shard& shard) {
   const std::string stem = fs::path(model).filename().replace_extension("").string();
-  return (fs::path("gemmeter-eval") / fmt::format("{}.{}.{}.json", stem, backend, m.weights)).string();
+  const std::string part =
+      shard.count > 1 ? fmt::format(".shard-{}-of-{}", shard.index, shard.count) : "";
+  return (fs::path("gemmeter-eval") / fmt::format("{}.{}.{}{}.json", stem, backend, m.weights, part))
+      .string();
+}
+
+// The first line of a records file: what its records depend on (RecordLog refuses to
+// resume from records with another header).
+nlohmann::json RecordHeader(const std::string& model_sha256, std::string_view backend,
+                            const std::string& weights, const evals::Shard& shard) {
+  nlohmann::json header = {{"kind", "gemmeter-eval-records"},
+                           {"protocol", kRecordProtocol},
+                           {"model_sha256", model_sha256},
+                           {"backend", backend},
+                           {"weights", weights}};
+  if (shard.count > 1) header["shard"] = fmt::format("{}/{}", shard.index, shard.count);
+  return header;
 }
 
 std::string RecordsPath(const std::string& out) {
@@ -125,6 +143,7 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   eval.shots = options.shots;
   eval.log_samples = options.log_samples;
   eval.batch_tokens = options.batch_tokens;
+  if (!options.shard.empty()) eval.shard = evals::ParseShard(options.shard);
 
   const std::string model_path = ResolveModel(options.model.model);
   auto tokenizer = LoadTokenizer(model_path);  // fails fast, before the weights load
@@ -133,16 +152,17 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   const std::string model_sha256 = ModelDigest(model_path);
 
   const std::string out = options.out.empty() ? DefaultOutPath(model_path, options.model,
-                                                               std::string(l.backend->name()))
+                                                               std::string(l.backend->name()),
+                                                               eval.shard)
                                               : options.out;
   if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
   const std::string records_path = RecordsPath(out);
-  const nlohmann::json header = {{"kind", "gemmeter-eval-records"},
-                                 {"protocol", kRecordProtocol},
-                                 {"model_sha256", model_sha256},
-                                 {"backend", l.backend->name()},
-                                 {"weights", options.model.weights}};
-  evals::RecordLog log(records_path, header);
+  evals::RecordLog log(records_path, RecordHeader(model_sha256, l.backend->name(),
+                                                 options.model.weights, eval.shard));
+  if (eval.shard.count > 1) {
+    fmt::print(stderr, "shard {} of {}: documents assigned by token count\n", eval.shard.index,
+               eval.shard.count);
+  }
   fmt::print(stderr, "records: {}\n", records_path);
 
   const auto start = std::chrono::system_clock::now();
@@ -174,6 +194,37 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   }
   fmt::print("{}", reports::EvalTable(runs, options.markdown));
   fmt::print(stderr, "report: {}\n", out);
+}
+
+void RunMerge(const MergeOptions& options) {
+  std::vector<reports::ShardReport> shards;
+  for (const std::string& path : options.shards) {
+    const Activity step(fmt::format("reading {}", path));
+    shards.push_back({path, reports::ReadReport(path, {"evaluation"})});
+  }
+  reports::MergedEval merged = reports::MergeEvalShards(shards);
+  const nlohmann::json& p = merged.provenance;
+  // The merged records: what a single run would have left, so `gemmeter eval` with this
+  // --out resumes from them.
+  const std::string records_path = RecordsPath(options.out);
+  {
+    const Activity step(fmt::format("writing {}", records_path));
+    if (fs::path(records_path).has_parent_path()) fs::create_directories(fs::path(records_path).parent_path());
+    fs::remove(records_path);
+    evals::RecordLog log(records_path, RecordHeader(p.at("model_sha256"), p.at("backend").get<std::string>(),
+                                                    p.at("weights"), {}));
+    for (const evals::TaskRun& run : merged.runs) {
+      for (const evals::DocResult& d : run.docs) log.Append(evals::DocRecord(*run.task, run.shots, d, nullptr));
+    }
+  }
+  for (evals::TaskRun& run : merged.runs) run.shard = {};  // the merged report is whole
+  const nlohmann::json report = reports::EvalReportJson(merged.runs, merged.provenance, records_path);
+  {
+    const Activity step(fmt::format("writing the report {}", options.out));
+    reports::WriteReport(report, options.out);
+  }
+  fmt::print("{}", reports::EvalTable(merged.runs, options.markdown));
+  fmt::print(stderr, "merged {} shards: {}\n", shards.size(), options.out);
 }
 
 }  // namespace gemmeter::cli

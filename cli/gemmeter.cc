@@ -127,6 +127,10 @@ int Main(int argc, char** argv) {
   eval_cmd->add_flag("--log-samples", eval.log_samples,
                      "save each request's context and continuation in the records");
   eval_cmd->add_flag("--markdown", eval.markdown, "print the result table as markdown");
+  eval_cmd->add_option("--shard", eval.shard,
+                       "run one part of the documents: I/N (shard I of N, from 0), or N with I "
+                       "from $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX; parts are balanced by "
+                       "token count; `gemmeter merge` joins the shard reports");
   eval_cmd->add_option("--batch-tokens", eval.batch_tokens, "tokens per forward pass")
       ->capture_default_str()->check(CLI::PositiveNumber);
 
@@ -217,6 +221,14 @@ int Main(int argc, char** argv) {
   compare_evals_cmd->add_option("--json", compare_evals.json_out,
                                 "also write the comparison as JSON to this file");
 
+  MergeOptions merge;
+  auto* merge_cmd = app.add_subcommand(
+      "merge", "join the reports of an evaluation's shards (eval --shard) into one report");
+  merge_cmd->add_option("shards", merge.shards, "the shard reports, one per shard")->required();
+  merge_cmd->add_option("-o,--out", merge.out, "the merged report (its records go beside it)")
+      ->required();
+  merge_cmd->add_flag("--markdown", merge.markdown, "print the result table as markdown");
+
   auto* report_cmd = app.add_subcommand(
       "report", "render a report for people (`report render`) or check it (`report validate`)");
   report_cmd->require_subcommand(1);
@@ -263,6 +275,7 @@ int Main(int argc, char** argv) {
     if (*compare_bench_cmd) return RunCompareBench(compare_bench, command_line);
     if (*compare_evals_cmd) return RunCompareEvals(compare_evals, command_line);
     if (*eval_cmd) RunEval(eval, command_line);
+    if (*merge_cmd) RunMerge(merge);
     if (*bench_cmd) RunBench(bench, command_line);
     if (*render_cmd) RunReportRender(render);
     if (*validate_cmd) RunReportValidate(validate);

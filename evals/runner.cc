@@ -38,6 +38,28 @@ std::vector<MultipleChoiceDoc> SelectDocs(const TaskSpec& task, std::vector<Mult
   return chosen;
 }
 
+// The documents of `shard`, in their order, assigned by token count (shard.h): the
+// tokens of the document's requests (context and continuations) as they will be scored.
+std::vector<MultipleChoiceDoc> ShardDocs(const TaskSpec& task, const Tokenizer& tokenizer,
+                                         const std::vector<MultipleChoiceDoc>& pool, int shots,
+                                         std::vector<MultipleChoiceDoc> docs, const Shard& shard) {
+  std::vector<int64_t> costs;
+  for (const MultipleChoiceDoc& doc : docs) {
+    int64_t tokens = 0;
+    for (const Request& r : BuildRequests(task, doc, ShotsFor(doc, pool, shots))) {
+      const EncodedRequest e = EncodePair(tokenizer, r);
+      tokens += static_cast<int64_t>(e.context.size() + e.continuation.size());
+    }
+    costs.push_back(tokens);
+  }
+  const std::vector<int> assigned = AssignShards(costs, shard.count);
+  std::vector<MultipleChoiceDoc> mine;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (assigned[i] == shard.index) mine.push_back(std::move(docs[i]));
+  }
+  return mine;
+}
+
 }  // namespace
 
 double TaskFlops(const ModelConfig& config, const ScoringStats& stats) {
@@ -110,8 +132,12 @@ TaskRun RunTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& task,
         task.expected_docs);
   const std::vector<MultipleChoiceDoc> pool =
       run.shots > 0 ? task.load_shots(options.data_dir) : std::vector<MultipleChoiceDoc>{};
-  const std::vector<MultipleChoiceDoc> docs =
-      SelectDocs(task, std::move(all), options.limit, run.subjects);
+  std::vector<MultipleChoiceDoc> docs = SelectDocs(task, std::move(all), options.limit, run.subjects);
+  run.selected_docs = static_cast<int64_t>(docs.size());
+  run.shard = options.shard;
+  if (options.shard.count > 1) {
+    docs = ShardDocs(task, tokenizer, pool, run.shots, std::move(docs), options.shard);
+  }
 
   // Finished documents from the log; the others are scored below.
   std::vector<std::optional<DocResult>> results(docs.size());

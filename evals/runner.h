@@ -14,6 +14,7 @@
 #include "engine/tokenizer/tokenizer.h"
 #include "evals/metrics.h"
 #include "evals/record_log.h"
+#include "evals/shard.h"
 #include "evals/task.h"
 
 namespace gemmeter::evals {
@@ -25,6 +26,7 @@ struct EvalOptions {
   int shots = -1;             // -1: the task's default
   bool log_samples = false;   // records carry each request's context and continuation
   int64_t batch_tokens = 1024;
+  Shard shard;                // this process's part of the documents (shard.h)
 };
 
 struct TaskProgress {
@@ -43,6 +45,8 @@ struct TaskRun {
   TaskScores scores;
   std::vector<datasets::FileDigest> data_files;
   int64_t resumed = 0;          // documents whose records were reused
+  Shard shard;                  // which part of the selected documents `docs` holds
+  int64_t selected_docs = 0;    // documents of the whole selection (all shards)
   ScoringStats stats;           // work done in this run (resumed documents excluded)
   double flops = 0;             // useful FLOPs of that work (see TaskFlops)
   double seconds = 0;           // wall time of this run's scoring
@@ -57,8 +61,8 @@ nlohmann::json DocRecord(const TaskSpec& task, int shots, const DocResult& resul
                          const std::vector<Request>* requests);
 DocResult DocResultFromRecord(const nlohmann::json& record);
 
-// Selects the documents (limit), reuses finished ones from `log`, scores the rest and
-// appends their records. `progress` is called after every batch.
+// Selects the documents (limit, then the shard's part), reuses finished ones from `log`,
+// scores the rest and appends their records. `progress` is called after every batch.
 TaskRun RunTask(Model& model, const Tokenizer& tokenizer, const TaskSpec& task,
                 const EvalOptions& options, RecordLog& log,
                 const std::function<void(const TaskProgress&)>& progress);

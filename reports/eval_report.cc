@@ -20,6 +20,11 @@ nlohmann::json EvalReportJson(const std::vector<TaskRun>& runs, const nlohmann::
                         {"docs", run.scores.docs},        {"resumed_docs", run.resumed},
                         {"records", records_path}};
     if (!run.subjects.empty()) t["subjects_selected"] = run.subjects;
+    if (run.shard.count > 1) {
+      t["shard"] = {{"index", run.shard.index},
+                    {"count", run.shard.count},
+                    {"selected_docs", run.selected_docs}};
+    }
     for (const evals::MetricValue& m : run.scores.metrics) {
       t["metrics"][std::string(evals::MetricName(m.metric))] = {{"value", m.value},
                                                                 {"stderr", m.stderr}};

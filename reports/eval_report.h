@@ -6,6 +6,7 @@
 //   tasks.<name> {summary, protocol, shots, limit, docs, resumed_docs,
 //                 metrics.<metric> {value, stderr}, subjects[], categories[] (MMLU),
 //                 subjects_selected[] (when --subjects chose some),
+//                 shard {index, count, selected_docs} (one shard of a sharded run),
 //                 data_files[] {path, sha256}, work {block_tokens, scored_rows,
 //                 forward_passes, flops, seconds, docs_per_second, gflops_per_second},
 //                 records (the JSON Lines file of per-document records)}
