@@ -21,24 +21,16 @@ std::optional<int64_t> Number(std::string_view s) {
   return v;
 }
 
-// The shard index from a Slurm array or a Kubernetes Indexed Job.
+// The shard index from a Slurm array or a Kubernetes Indexed Job. The task id itself, not
+// its offset from SLURM_ARRAY_TASK_MIN: resubmitting one failed shard as --array=I must
+// run shard I.
 int64_t IndexFromEnvironment(const std::function<const char*(const char*)>& env) {
-  if (const char* id = env("SLURM_ARRAY_TASK_ID")) {
-    const auto v = Number(id);
-    Check(v.has_value(), "--shard: SLURM_ARRAY_TASK_ID=\"{}\" is not a task index", id);
-    int64_t min = 0;
-    if (const char* m = env("SLURM_ARRAY_TASK_MIN")) {
-      const auto mv = Number(m);
-      Check(mv.has_value(), "--shard: SLURM_ARRAY_TASK_MIN=\"{}\" is not a task index", m);
-      min = *mv;
+  for (const char* name : {"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"}) {
+    if (const char* id = env(name)) {
+      const auto v = Number(id);
+      Check(v.has_value(), "--shard: {}=\"{}\" is not an index", name, id);
+      return *v;
     }
-    Check(*v >= min, "--shard: SLURM_ARRAY_TASK_ID {} is below SLURM_ARRAY_TASK_MIN {}", *v, min);
-    return *v - min;
-  }
-  if (const char* id = env("JOB_COMPLETION_INDEX")) {
-    const auto v = Number(id);
-    Check(v.has_value(), "--shard: JOB_COMPLETION_INDEX=\"{}\" is not an index", id);
-    return *v;
   }
   Fail("--shard N needs the shard index from the environment (SLURM_ARRAY_TASK_ID or "
        "JOB_COMPLETION_INDEX), and neither is set; give --shard I/N");

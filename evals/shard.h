@@ -20,7 +20,7 @@ struct Shard {
 };
 
 // "I/N" (shard I of N), or "N" with the index from the environment: SLURM_ARRAY_TASK_ID
-// (minus SLURM_ARRAY_TASK_MIN when set, so arrays may start at 1) or JOB_COMPLETION_INDEX
+// (submit --array=0-<N-1>; resubmit a failed shard as --array=I) or JOB_COMPLETION_INDEX
 // (a Kubernetes Indexed Job). Throws Error naming the flag and the variable when the
 // spec or the index is malformed or out of range.
 Shard ParseShard(std::string_view spec,

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(meson ninja-build pkg-config g++ python3 python3-pip zlib1g-dev libfmt-dev nlohmann-json3-dev
           libcli11-dev catch2 libbenchmark-dev libsentencepiece-dev libdnnl-dev libssl-dev
           valgrind   # callgrind.h for the instruction-count benchmark gate
-          chromium)  # headless browser of the slow suite's rendered-report check
+          chromium   # headless browser of the slow suite's rendered-report check
+          slurm-wlm munge)  # the slow suite's single-node Slurm cluster (sharded evaluation)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
