@@ -198,6 +198,17 @@ TEST_CASE("sharded checkpoints with a broken index", "[errors]") {
     CHECK_THROWS_WITH(LoadModel(folder.string(), *backend),
                       Contains(index.string()) && Contains(name) && Contains("does not contain it"));
   }
+  SECTION("a shard outside the folder, or a name no file can have") {
+    const std::string name = "model.embed_tokens.weight";
+    for (const std::string& shard : {std::string("../model-00001-of-00002.safetensors"),
+                                     std::string(300, 'x'), std::string(".."), std::string()}) {
+      j["weight_map"][name] = shard;
+      std::ofstream(index) << j.dump();
+      CHECK_THROWS_WITH(LoadModel(folder.string(), *backend),
+                        Contains(index.string()) && Contains(name) &&
+                            Contains("is not the name of a file beside the index"));
+    }
+  }
   SECTION("no weight_map") {
     std::ofstream(index) << R"({"metadata": {}})";
     CHECK_THROWS_WITH(LoadModel(folder.string(), *backend),

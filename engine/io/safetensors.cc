@@ -155,12 +155,22 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& folder) : folder
       if (!shard.is_string()) {
         Fail("{}: field \"weight_map\".\"{}\" is not a file name", index_path.string(), name);
       }
-      unique.insert(shard.get<std::string>());
+      // A file beside the index, nothing else: no folders (an index must not point
+      // outside its checkpoint), no names the filesystem refuses (over 255 bytes made
+      // fs::exists throw; found by the safetensors_index fuzzer).
+      const std::string& file = shard.get_ref<const std::string&>();
+      if (file.empty() || file == "." || file == ".." || file.size() > 255 ||
+          file.find('/') != std::string::npos || file.find('\0') != std::string::npos) {
+        Fail("{}: field \"weight_map\".\"{}\" = \"{}\" is not the name of a file beside the "
+             "index", index_path.string(), name, file.substr(0, 300));
+      }
+      unique.insert(file);
     }
     shard_names.assign(unique.begin(), unique.end());
     for (const std::string& shard : shard_names) {
       const fs::path shard_path = dir / shard;
-      if (!fs::exists(shard_path)) {
+      std::error_code error;
+      if (!fs::exists(shard_path, error)) {
         Fail("{}: shard '{}' named in field \"weight_map\" does not exist", index_path.string(),
              shard_path.string());
       }
