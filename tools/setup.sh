@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(meson ninja-build pkg-config g++ python3 python3-pip zlib1g-dev libfmt-dev nlohmann-json3-dev
+packages=(meson ninja-build pkg-config g++ python3 python3-pip python3-yaml zlib1g-dev libfmt-dev nlohmann-json3-dev
           libcli11-dev catch2 libbenchmark-dev libsentencepiece-dev libdnnl-dev libssl-dev
           valgrind   # callgrind.h for the instruction-count benchmark gate
           chromium   # headless browser of the slow suite's rendered-report check
