@@ -35,6 +35,7 @@
 #include "bench/bench_common.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/model.h"
+#include "reports/benchmark_report.h"
 
 namespace gemmeter::bench {
 namespace {
@@ -56,15 +57,9 @@ Model& CachedModel(const std::string& backend, std::optional<DType> dtype) {
   return *cached;
 }
 
-// Deterministic token ids that avoid the special tokens at the start of the vocabulary.
+// The token ids of every throughput benchmark (reports/benchmark_report.h).
 std::vector<int32_t> Tokens(const ModelConfig& c, int64_t count) {
-  std::vector<int32_t> tokens(static_cast<size_t>(count));
-  tokens[0] = c.bos_id;
-  for (int64_t i = 1; i < count; ++i) {
-    tokens[static_cast<size_t>(i)] =
-        static_cast<int32_t>(1000 + (i * 7919) % (c.vocab_size - 1000));
-  }
-  return tokens;
+  return reports::BenchmarkTokens(c.bos_id, c.vocab_size, count);
 }
 
 // FLOPs and bytes of one forward of `count` tokens after `start` cached ones, producing

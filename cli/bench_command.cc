@@ -50,16 +50,6 @@ std::vector<int64_t> ParseSizes(const std::string& text, const char* flag) {
 // Deterministic ids after <bos>, away from the special tokens at the start of the
 // vocabulary: the ids gemmeter_bench's model benchmarks and tools/bench_vs_llamacpp.py use
 // (1000 + i * 7919 mod (vocab - 1000)); tiny test vocabularies skip their first quarter.
-std::vector<int32_t> BenchTokens(const ModelConfig& c, int64_t count) {
-  const int64_t skip = std::min<int64_t>(1000, c.vocab_size / 4);
-  std::vector<int32_t> tokens(static_cast<size_t>(count));
-  tokens[0] = c.bos_id;
-  for (int64_t i = 1; i < count; ++i) {
-    tokens[size_t(i)] = static_cast<int32_t>(skip + (i * 7919) % (c.vocab_size - skip));
-  }
-  return tokens;
-}
-
 double Seconds(const std::function<void()>& fn) {
   const auto start = std::chrono::steady_clock::now();
   fn();
@@ -69,7 +59,8 @@ double Seconds(const std::function<void()>& fn) {
 reports::ThroughputTest Measure(Model& model, const std::string& name, int64_t tokens, bool prompt,
                                 const BenchCliOptions& o) {
   const Activity step(fmt::format("timing {}", name));
-  const std::vector<int32_t> ids = BenchTokens(model.config(), tokens);
+  const std::vector<int32_t> ids =
+      reports::BenchmarkTokens(model.config().bos_id, model.config().vocab_size, tokens);
   KvCache cache = model.NewCache(tokens);
   auto run = [&] {
     cache.Truncate(0);

@@ -24,11 +24,7 @@ void RunReportRender(const ReportRenderOptions& o) {
   }
   const std::string out =
       o.out.empty() ? std::filesystem::path(o.report).replace_extension(o.format).string() : o.out;
-  std::ofstream file(out, std::ios::binary);
-  Check(file.good(), "{}: cannot write", out);
-  file << text;
-  file.flush();
-  Check(file.good(), "{}: write failed", out);
+  reports::WriteFileAtomically(text, out);
   fmt::print(stderr, "wrote {}\n", out);
 }
 

@@ -44,6 +44,16 @@ std::string ParamsText(int64_t n) {
 
 }  // namespace
 
+std::vector<int32_t> BenchmarkTokens(int32_t bos_id, int64_t vocab_size, int64_t count) {
+  const int64_t skip = std::min<int64_t>(1000, vocab_size / 4);
+  std::vector<int32_t> tokens(static_cast<size_t>(std::max<int64_t>(0, count)));
+  for (int64_t i = 0; i < count; ++i) {
+    tokens[static_cast<size_t>(i)] =
+        i == 0 ? bos_id : static_cast<int32_t>(skip + (i * 7919) % (vocab_size - skip));
+  }
+  return tokens;
+}
+
 json CpuDevices(const DevicePeaks& p) {
   return {{"cpu",
            {{"name", CpuModel()},

@@ -36,6 +36,12 @@ nlohmann::json BenchmarkReportJson(nlohmann::json provenance, const std::string&
 
 // llama-bench's tests: ppN = one forward of N prompt tokens from an empty cache, tgN = N
 // tokens decoded one at a time from an empty cache; each timed `seconds.size()` times.
+// The token ids every throughput benchmark feeds a model (gemmeter bench, gemmeter_bench's
+// model benchmarks; tools/bench_vs_llamacpp.py writes the same): `bos_id`, then
+// skip + (i * 7919) mod (vocab - skip) with skip = min(1000, vocab / 4): ids spread over
+// the vocabulary past its special pieces, the same in every run.
+std::vector<int32_t> BenchmarkTokens(int32_t bos_id, int64_t vocab_size, int64_t count);
+
 struct ThroughputTest {
   std::string name;             // "pp512", "tg128"
   int64_t tokens = 0;           // tokens per repetition

@@ -69,7 +69,10 @@ nlohmann::json ReadReport(const std::string& path, std::initializer_list<std::st
 }
 
 void WriteReport(const nlohmann::json& report, const std::string& path) {
-  const std::string text = report.dump(1) + "\n";
+  WriteFileAtomically(report.dump(1) + "\n", path);
+}
+
+void WriteFileAtomically(const std::string& text, const std::string& path) {
   if (path == "-") {
     fmt::print("{}", text);
     return;
@@ -80,17 +83,21 @@ void WriteReport(const nlohmann::json& report, const std::string& path) {
     if (error) Fail("{}: cannot create its folder: {}", path, error.message());
   }
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
+  bool written = false;
   {
     std::ofstream out(tmp, std::ios::binary);
-    Check(out.good(), "{}: cannot write", tmp);
-    out << text;
-    out.flush();
-    Check(out.good(), "{}: write failed (disk full?)", tmp);
+    if (out.good()) {
+      out << text;
+      out.flush();
+      written = out.good();
+    }
   }
-  fs::rename(tmp, path, error);
-  if (error) {
-    const std::string why = fs::is_directory(path) ? "it is a folder" : error.message();
-    fs::remove(tmp, error);  // no half-written report left beside the path
+  if (written) fs::rename(tmp, path, error);
+  if (!written || error) {
+    const std::string why = !written ? "cannot write a file there (disk full or read-only?)"
+                            : fs::is_directory(path) ? "it is a folder"
+                                                     : error.message();
+    fs::remove(tmp, error);  // nothing half-written left beside the path
     Fail("{}: cannot write the report there: {}", path, why);
   }
 }

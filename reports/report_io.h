@@ -30,5 +30,8 @@ void CheckReport(const nlohmann::json& report, const std::string& name,
 // Writes `report` to `path` atomically (a temporary file renamed over it), creating the
 // parent folder; "-" writes to standard output.
 void WriteReport(const nlohmann::json& report, const std::string& path);
+// Writes `text` to `path` atomically (a temporary file beside it, then a rename; never a
+// half-written file), creating its folder; "-" writes to stdout. Errors name the path.
+void WriteFileAtomically(const std::string& text, const std::string& path);
 
 }  // namespace gemmeter::reports

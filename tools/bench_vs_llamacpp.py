@@ -13,7 +13,8 @@ and is timed through its Python API; nothing of it is vendored here. gemmeter is
 its own benchmark binary (build/bench/gemmeter_bench), in the same repetitions: each
 repetition runs llama.cpp's three tests, then gemmeter's, so drift on a shared machine
 hits both engines alike. Both engines decode the same token ids
-(bench_model.cc's Tokens(): BOS, then 1000 + (i * 7919) mod (vocab - 1000)).
+(reports::BenchmarkTokens: BOS, then 1000 + (i * 7919) mod (vocab - 1000) for vocabularies
+of 4000 or more).
 
 The output (--out) is a gemmeter benchmark report (reports/schemas/benchmark.schema.json):
 one entry per repetition (run_type "iteration") and median / min / max aggregates, named
