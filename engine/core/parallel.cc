@@ -38,6 +38,17 @@ constexpr auto kIdleSpin = std::chrono::microseconds(300);
 // background job it cost 5-10% of prefill.)
 constexpr auto kWaitSpin = std::chrono::microseconds(500);
 
+// Spins (pause instructions) until `done()` or `budget` has passed; true if done.
+template <class Done>
+bool SpinFor(const Done& done, std::chrono::microseconds budget) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int spin = 1; !done(); ++spin) {
+    GEMMETER_CPU_RELAX();
+    if (spin % 64 == 0 && std::chrono::steady_clock::now() - start > budget) return done();
+  }
+  return true;
+}
+
 // A claim takes 1/kClaimDivisor of the chunks left in a range (at least one): few claims
 // while much is left (each costs a cache-line transfer between cores), single chunks at
 // the end, so the threads finish together and a thread descheduled holding a claim holds
@@ -118,11 +129,7 @@ class Pool {
   // CountDone: the caller raises caller_waiting_, then checks done_; a worker adds to
   // done_, then checks caller_waiting_ (all seq_cst), so one of them sees the other.
   void WaitUntilDone() {
-    const auto start = std::chrono::steady_clock::now();
-    for (int spin = 1; !Done(); ++spin) {
-      GEMMETER_CPU_RELAX();
-      if (spin % 64 == 0 && std::chrono::steady_clock::now() - start > kWaitSpin) break;
-    }
+    SpinFor([this] { return Done(); }, kWaitSpin);
     while (!Done()) {
       caller_waiting_.store(true);
       const uint32_t seen = done_signal_.load();
@@ -190,12 +197,7 @@ class Pool {
     uint64_t seen = 0;  // the last loop number this worker started on
     const auto new_loop = [&] { return loop_.load(std::memory_order_acquire) != seen; };
     while (!stop_.load(std::memory_order_relaxed)) {
-      const auto idle_start = std::chrono::steady_clock::now();
-      for (int spin = 1; !new_loop(); ++spin) {
-        GEMMETER_CPU_RELAX();
-        if (spin % 64 == 0 && std::chrono::steady_clock::now() - idle_start > kIdleSpin) break;
-      }
-      if (!new_loop()) {
+      if (!SpinFor(new_loop, kIdleSpin)) {
         const uint32_t wake = wake_.load();
         sleepers_.fetch_add(1);  // seq_cst with TryRun's loop_ increment and sleepers_
         // load: either this check sees the new loop, or TryRun sees a sleeper and wakes it.
