@@ -32,17 +32,6 @@ dnnl::matmul::primitive_desc MakeDesc(dnnl::engine& engine, int64_t M, int64_t N
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, dst), attr, engine);
 }
 
-// Scratch that only grows (a std::vector would zero-fill whenever a larger matrix
-// follows a smaller one).
-template <class T>
-T* Grow(std::unique_ptr<T[]>& data, size_t& size, size_t n) {
-  if (n > size) {
-    data.reset(new T[n]);
-    size = n;
-  }
-  return data.get();
-}
-
 // While alive, oneDNN runs single-threaded in this thread (its OpenMP runtime reads the
 // calling thread's thread count): the panels are the threads' work. The caller's own
 // setting comes back afterwards.
@@ -72,12 +61,9 @@ struct OnednnMatMul::Entry {
 struct OnednnMatMul::ThreadState {
   explicit ThreadState(dnnl::engine& engine) : stream(engine) {}
   dnnl::stream stream;
-  std::unique_ptr<uint8_t[]> scratchpad;
-  size_t scratchpad_size = 0;
-  std::unique_ptr<float[]> widened;  // a panel of weight rows widened to f32
-  size_t widened_size = 0;
-  std::unique_ptr<float[]> product;  // a panel's x W^T before the epilogue's multiply/add
-  size_t product_size = 0;
+  Scratch<uint8_t> scratchpad;  // oneDNN's, for this thread's calls
+  Scratch<float> widened;       // a panel of weight rows widened to f32
+  Scratch<float> product;       // a panel's x W^T before the epilogue's multiply/add
 };
 
 OnednnMatMul::OnednnMatMul(dnnl::engine& engine) : engine_(engine) {
@@ -127,13 +113,13 @@ void OnednnMatMul::RunColumns(const Entry& entry, const void* src, bool bf16, in
                               const MatMulEpilogue& e) {
   ThreadState& state = State();
   const dt in = bf16 ? dt::bf16 : dt::f32;
-  float* panel_out = Grow(state.product, state.product_size, static_cast<size_t>(M * n));
+  float* panel_out = state.product.Get(static_cast<size_t>(M * n));
   memory src_mem({{M, K}, in, tag::ab}, engine_, const_cast<void*>(src));
   memory weights_mem({{K, n}, in, tag::ba}, engine_, const_cast<void*>(w));
   memory dst_mem({{M, n}, dt::f32, tag::ab}, engine_, panel_out);
   const size_t scratch_bytes = entry.scratchpad.get_size();
   memory scratch_mem(entry.scratchpad, engine_,
-                     Grow(state.scratchpad, state.scratchpad_size, std::max<size_t>(1, scratch_bytes)));
+                     state.scratchpad.Get(std::max<size_t>(1, scratch_bytes)));
   {
     const SingleThreadedOnednn single_threaded;
     entry.primitive.execute(state.stream, {{DNNL_ARG_SRC, src_mem},
@@ -174,7 +160,7 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
   const bool widen = w_dtype != DType::kF32 && !bf16;
   const void* src = x.data();
   if (bf16) {
-    uint16_t* rounded = Grow(bf16_activations_, bf16_activations_size_, static_cast<size_t>(M * K));
+    uint16_t* rounded = bf16_activations_.Get(static_cast<size_t>(M * K));
     cpu::ToBF16(static_cast<const float*>(x.data()), rounded, M * K);
     src = rounded;
   }
@@ -195,7 +181,7 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
       const void* w = rows + static_cast<size_t>(n0) * row_bytes;
       if (widen) {
         ThreadState& state = State();
-        float* panel = Grow(state.widened, state.widened_size, static_cast<size_t>(n * K));
+        float* panel = state.widened.Get(static_cast<size_t>(n * K));
         cpu::WidenRows(w, w_dtype, n, K, panel);  // inside a loop: runs in this thread
         w = panel;
       }

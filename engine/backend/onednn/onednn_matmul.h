@@ -39,6 +39,24 @@
 
 namespace gemmeter {
 
+// Scratch that only grows (a std::vector would zero-fill whenever a larger matrix follows
+// a smaller one: megabytes per layer).
+template <class T>
+class Scratch {
+ public:
+  T* Get(size_t n) {
+    if (n > size_) {
+      data_.reset(new T[n]);
+      size_ = n;
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  size_t size_ = 0;
+};
+
 class OnednnMatMul {
  public:
   explicit OnednnMatMul(dnnl::engine& engine);
@@ -75,8 +93,7 @@ class OnednnMatMul {
   std::map<Key, std::unique_ptr<Entry>> cache_;
   // Indexed by ParallelThreadIndex(); each entry is touched only by its own thread.
   std::vector<std::unique_ptr<ThreadState>> threads_;
-  std::unique_ptr<uint16_t[]> bf16_activations_;  // x rounded to bf16 (grows, never shrinks:
-  size_t bf16_activations_size_ = 0;              // a std::vector would zero-fill it)
+  Scratch<uint16_t> bf16_activations_;  // x rounded to bf16
 };
 
 }  // namespace gemmeter
