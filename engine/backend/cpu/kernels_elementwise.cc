@@ -129,20 +129,20 @@ void Embedding(const void* table, DType dtype, int64_t cols, const int32_t* toke
 void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int64_t* offsets,
                       const int32_t* targets, float* log_probs, int32_t* argmax) {
   ParallelChunks(rows, 1, [&](int64_t begin, int64_t end) {
-  for (int64_t r = begin; r < end; ++r) {
-    const float* row = logits + r * cols;
-    const float m = RowMax(row, cols);
-    int64_t best = 0;
-    while (row[best] != m) ++best;  // the lowest index holding the maximum
-    // log p = (l_t - m) - log(sum exp(l - m)); the sum is accumulated in float across
-    // the vector lanes (terms <= 1, relative error ~1e-7 * log2(cols)). l_t - m first:
-    // m + log(sum) would round at the logits' magnitude (5e-4 for logits near 1e4).
-    const float log_sum = std::log(SumExp(row, cols, m));
-    for (int64_t i = offsets[r]; i < offsets[r + 1]; ++i) {
-      log_probs[i] = (row[targets[i]] - m) - log_sum;
+    for (int64_t r = begin; r < end; ++r) {
+      const float* row = logits + r * cols;
+      const float m = RowMax(row, cols);
+      int64_t best = 0;
+      while (row[best] != m) ++best;  // the lowest index holding the maximum
+      // log p = (l_t - m) - log(sum exp(l - m)); the sum is accumulated in float across
+      // the vector lanes (terms <= 1, relative error ~1e-7 * log2(cols)). l_t - m first:
+      // m + log(sum) would round at the logits' magnitude (5e-4 for logits near 1e4).
+      const float log_sum = std::log(SumExp(row, cols, m));
+      for (int64_t i = offsets[r]; i < offsets[r + 1]; ++i) {
+        log_probs[i] = (row[targets[i]] - m) - log_sum;
+      }
+      argmax[r] = static_cast<int32_t>(best);
     }
-    argmax[r] = static_cast<int32_t>(best);
-  }
   });
 }
 

@@ -29,16 +29,18 @@ void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32
   const int64_t half = head_dim / 2;
   const std::vector<float> inv_freq = RopeInverseFrequencies(head_dim, theta, scaling_factor);
   ParallelChunks(tokens, 1, [&](int64_t t_begin, int64_t t_end) {
-  for (int64_t t = t_begin; t < t_end; ++t) {
-    std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
-    const float position = static_cast<float>(positions[t]);
-    for (int64_t i = 0; i < half; ++i) {
-      const double angle = static_cast<double>(position * inv_freq[i]);
-      cos_t[i] = static_cast<float>(std::cos(angle));
-      sin_t[i] = static_cast<float>(std::sin(angle));
+    for (int64_t t = t_begin; t < t_end; ++t) {
+      std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
+      const float position = static_cast<float>(positions[t]);
+      for (int64_t i = 0; i < half; ++i) {
+        const double angle = static_cast<double>(position * inv_freq[i]);
+        cos_t[i] = static_cast<float>(std::cos(angle));
+        sin_t[i] = static_cast<float>(std::sin(angle));
+      }
+      for (int64_t h = 0; h < heads; ++h) {
+        RotateHead(x + (t * heads + h) * head_dim, cos_t.data(), sin_t.data(), half);
+      }
     }
-    for (int64_t h = 0; h < heads; ++h) RotateHead(x + (t * heads + h) * head_dim, cos_t.data(), sin_t.data(), half);
-  }
   }, tokens * heads * head_dim > 32768 ? 0 : 1);
 }
 
