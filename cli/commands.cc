@@ -84,12 +84,6 @@ std::vector<int32_t> ParseTokenIds(const std::string& text) {
 
 // Gemma's chat turn format: <start_of_turn>user\n{prompt}<end_of_turn>\n<start_of_turn>model\n
 // The turn markers are control tokens, so they are inserted as ids, not encoded as text.
-std::unique_ptr<Tokenizer> TokenizerOf(const std::string& model) {
-  const std::string path = ResolveModel(model);
-  const Activity step(fmt::format("loading the tokenizer of {}", path));
-  return LoadTokenizer(path);
-}
-
 std::vector<int32_t> ChatPrompt(const Tokenizer& tok, const std::string& prompt, bool parse_markup) {
   const int32_t start = tok.PieceId("<start_of_turn>");
   const int32_t end = tok.PieceId("<end_of_turn>");
@@ -142,7 +136,7 @@ void RunInfo(const InfoOptions& options) {
 
 void RunGenerate(const RunOptions& options) {
   if (options.max_tokens < 1) Fail("--max-tokens must be at least 1");
-  auto tokenizer = TokenizerOf(options.model.model);
+  auto tokenizer = LoadModelTokenizer(options.model.model);
   Loaded l = Load(options.model);
   const std::vector<int32_t> prompt =
       options.chat ? ChatPrompt(*tokenizer, options.prompt, !options.literal_markup)
@@ -168,7 +162,7 @@ void RunGenerate(const RunOptions& options) {
 
 void RunScore(const ScoreOptions& options) {
   if (options.continuation.empty()) Fail("--continuation must not be empty");
-  auto tokenizer = TokenizerOf(options.model.model);
+  auto tokenizer = LoadModelTokenizer(options.model.model);
   Loaded l = Load(options.model);
   // As lm-evaluation-harness (_encode_pair, evals/encode.h).
   const evals::EncodedRequest encoded = evals::EncodePair(
@@ -190,7 +184,7 @@ void RunScore(const ScoreOptions& options) {
 
 void RunTokenize(const TokenizeOptions& options) {
   if (options.text.empty() == options.input.empty()) Fail("tokenize: give exactly one of --text or --input");
-  auto tokenizer = TokenizerOf(options.model);
+  auto tokenizer = LoadModelTokenizer(options.model);
   auto print_ids = [&](const std::string& text) {
     fmt::print("[{}]\n", fmt::join(tokenizer->Encode(text, !options.no_bos, !options.literal_markup), ","));
   };

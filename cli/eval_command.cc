@@ -146,7 +146,7 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   if (!options.shard.empty()) eval.shard = evals::ParseShard(options.shard);
 
   const std::string model_path = ResolveModel(options.model.model);
-  auto tokenizer = LoadTokenizer(model_path);  // fails fast, before the weights load
+  auto tokenizer = LoadModelTokenizer(model_path);  // fails fast, before the weights load
   Loaded l = Load(options.model);
   fmt::print(stderr, "hashing {}...\n", model_path);
   const std::string model_sha256 = ModelDigest(model_path);

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include "cli/activity.h"
 #include "cli/bench_command.h"
 #include "cli/commands.h"
 #include "cli/compare_command.h"
@@ -14,7 +15,6 @@
 #include "engine/backend/backend.h"
 #include "engine/build_config.h"
 #include "engine/core/error.h"
-#include "cli/activity.h"
 #include "engine/core/parallel.h"
 #include "engine/model/config.h"
 

@@ -26,6 +26,12 @@ std::string ResolveModel(const std::string& model) {
   return model.empty() ? DefaultModelPath() : model;
 }
 
+std::unique_ptr<Tokenizer> LoadModelTokenizer(const std::string& model) {
+  const std::string path = ResolveModel(model);
+  const Activity step(fmt::format("loading the tokenizer of {}", path));
+  return LoadTokenizer(path);
+}
+
 Loaded Load(const ModelOptions& options) {
   Loaded l;
   l.path = ResolveModel(options.model);

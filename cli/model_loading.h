@@ -24,6 +24,8 @@ std::optional<DType> ParseWeightDType(const std::string& s);
 // `model`, or the default model when empty.
 std::string ResolveModel(const std::string& model);
 Loaded Load(const ModelOptions& options);
+// The tokenizer of a model (--model as given; resolved as ResolveModel does).
+std::unique_ptr<Tokenizer> LoadModelTokenizer(const std::string& model);
 // The datasets folder: `flag`, else $GEMMETER_DATASETS, else ../shared/datasets beside the
 // source tree; Error when it does not exist.
 std::string ResolveDataDir(const std::string& flag);
