@@ -4,12 +4,9 @@
 # (same predictions, log-likelihoods within 1e-4) without rescoring finished documents.
 # Needs the default model and the datasets; exits 77 (skipped) without them.
 set -u
-gemmeter="$1"
-data="${GEMMETER_DATASETS:-$2}"
+source "$(dirname "$0")/needs_model_and_data.sh" "$@"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-[[ -d "$data/piqa" ]] || { echo "skipping: no datasets at $data"; exit 77; }
-"$gemmeter" info >/dev/null 2>&1 || { echo "skipping: the default model is not installed (tools/setup.sh)"; exit 77; }
 
 args=(eval --tasks piqa --limit 8 --batch-tokens 24 --data-dir "$data")
 run() { "$gemmeter" "${args[@]}" "$@"; }

@@ -7,12 +7,9 @@
 # foreign shards, naming them. Needs the default model and the datasets; exits 77
 # (skipped) without them.
 set -u
-gemmeter="$1"
-data="${GEMMETER_DATASETS:-$2}"
+source "$(dirname "$0")/needs_model_and_data.sh" "$@"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-[[ -d "$data/piqa" ]] || { echo "skipping: no datasets at $data"; exit 77; }
-"$gemmeter" info >/dev/null 2>&1 || { echo "skipping: the default model is not installed (tools/setup.sh)"; exit 77; }
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 

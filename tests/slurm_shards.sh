@@ -11,17 +11,13 @@
 # them), the default model and the datasets; exits 77 (skipped, saying why) otherwise.
 # PIQA documents: $GEMMETER_SLURM_DOCS (default 400; 0 = all 1,838).
 set -u
-gemmeter="$1"
-data="${GEMMETER_DATASETS:-$2}"
+source "$(dirname "$0")/needs_model_and_data.sh" "$@"
 here="$(cd "$(dirname "$0")" && pwd)"
 docs="${GEMMETER_SLURM_DOCS:-400}"
-skip() { echo "skipping: $*"; exit 77; }
 for tool in munged munge unmunge slurmctld slurmd sbatch squeue scancel sinfo; do
   command -v "$tool" >/dev/null || skip "$tool not found (apt-get install slurm-wlm munge; tools/setup.sh does)"
 done
 [[ $(id -u) -eq 0 ]] || skip "munged and the Slurm daemons are started as root here"
-[[ -d "$data/piqa" ]] || skip "no datasets at $data"
-"$gemmeter" info >/dev/null 2>&1 || skip "the default model is not installed (tools/setup.sh)"
 
 tmp="$(mktemp -d)"
 chmod 755 "$tmp"
