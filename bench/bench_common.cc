@@ -46,8 +46,9 @@ void InstructionCountStop(int64_t iterations) {
 #endif
 }
 
-double PeakFlops(DType weight_dtype) {
+double PeakFlops(DType weight_dtype, std::string_view backend) {
   const MachinePeak& peak = Peak();
+  if (backend == "cuda") return peak.cuda_bf16_flops;
   if (weight_dtype == DType::kBF16 && peak.bf16_flops > 0) return peak.bf16_flops;
   return peak.f32_flops;
 }
@@ -63,8 +64,15 @@ void ReportWork(benchmark::State& state, const Work& work, DType weight_dtype,
   if (work.bytes > 0) state.counters["bytes"] = Counter(work.bytes, Counter::kIsIterationInvariantRate);
   if (loop_seconds <= 0 || state.iterations() == 0) return;
   const double calls_per_second = static_cast<double>(state.iterations()) / loop_seconds;
-  const double peak_flops = PeakFlops(weight_dtype);
-  const double bandwidth = Peak().read_bandwidth;
+  // The backend is the second part of the benchmark's name (<op>/<backend>/..., model/<backend>/...).
+  const std::string& name = RunningBenchmark();
+  const size_t slash = name.find('/');
+  const std::string_view backend =
+      slash == std::string::npos
+          ? std::string_view()
+          : std::string_view(name).substr(slash + 1, name.find('/', slash + 1) - slash - 1);
+  const double peak_flops = PeakFlops(weight_dtype, backend);
+  const double bandwidth = backend == "cuda" ? Peak().cuda_copy_bandwidth : Peak().read_bandwidth;
   double roofline = 0;  // the larger fraction
   if (peak_flops > 0 && work.flops > 0) {
     const double f = work.flops * calls_per_second / peak_flops;

@@ -32,6 +32,10 @@ struct MachinePeak {
   double read_bandwidth = 0;  // bytes/s, streaming sum of a 1 GiB buffer on all threads
   std::string f32_impl;       // oneDNN implementation names, or why there is none
   std::string bf16_impl;
+  // The GPU's, for the cuda backend's benchmarks (MeasureCudaPeaks); 0 without a device.
+  std::string cuda_device;
+  double cuda_bf16_flops = 0;      // cuBLASLt bf16 matmul, 8192^3
+  double cuda_copy_bandwidth = 0;  // device-to-device copy, bytes read + written per second
 };
 
 // Runs the peak measurements (bench_peak.cc) and caches them for Peak().
@@ -40,7 +44,9 @@ const MachinePeak& Peak();
 // The compute peak an op with weights of `dtype` is judged against. bf16 uses the bf16
 // peak when oneDNN has a bf16 matmul here, else the f32 one: on such a CPU bf16 weights
 // can only be computed after conversion to f32, so f32 speed is the reachable ceiling.
-double PeakFlops(DType weight_dtype);
+// On the cuda backend (`backend` == "cuda") the device's: its bf16 peak for every dtype
+// (float32 matmuls cannot beat it), 0 when unmeasured.
+double PeakFlops(DType weight_dtype, std::string_view backend = "");
 
 // Registration, one function per benchmark family; main() calls them after Calibrate().
 void RegisterPeakBenchmarks();   // bench_peak.cc
@@ -76,12 +82,18 @@ void InstructionCountStop(int64_t iterations);
 // Runs the timed loop of `state`, calling fn() once per iteration, and returns its wall
 // time: the span the library's real-time timer measures, which ReportWork needs because
 // the library does not expose its own.
-// The backend's queued work is waited for (Synchronize) before the clock stops.
+// The backend's queued work is waited for (Synchronize) before the clock stops: inside the
+// last iteration, so that the library's own timer counts a device backend's queued work
+// too (it stops when the loop ends; without this it timed the launches alone).
 template <typename Fn>
 double TimedLoop(benchmark::State& state, Backend& backend, Fn&& fn) {
   InstructionCountStart();
   const auto start = std::chrono::steady_clock::now();
-  for (auto _ : state) fn();
+  benchmark::IterationCount remaining = state.max_iterations;
+  for (auto _ : state) {
+    fn();
+    if (--remaining == 0) backend.Synchronize();
+  }
   backend.Synchronize();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -165,6 +165,12 @@ void AddContext(const std::string& profile) {
   benchmark::AddCustomContext(
       "read_bandwidth_gbs",
       peak.read_bandwidth > 0 ? fmt::format("{:.1f}", peak.read_bandwidth / 1e9) : "n/a");
+  if (peak.cuda_bf16_flops > 0) {
+    benchmark::AddCustomContext("cuda_device", peak.cuda_device);
+    benchmark::AddCustomContext("cuda_peak_bf16_gflops", gflops(peak.cuda_bf16_flops));
+    benchmark::AddCustomContext("cuda_copy_bandwidth_gbs",
+                                fmt::format("{:.1f}", peak.cuda_copy_bandwidth / 1e9));
+  }
 #if GEMMETER_HAVE_ONEDNN
   const dnnl_version_t* v = dnnl::version();
   benchmark::AddCustomContext("onednn_version",

@@ -127,7 +127,11 @@ void RegisterMatMuls(const std::string& backend, const ModelConfig& c) {
     if (!b.Supports(Op::kMatMul, dtype)) continue;
     for (const MatMulSite& site : MatMulSites(c)) {
       if (site.K % BlockValues(dtype) != 0) continue;
-      for (int64_t T : {1, 128, 512}) {
+      // A GPU fills its tensor cores only with more rows: 4096 (a batch of evaluation
+      // requests, --batch-tokens 4096) on the cuda backend.
+      std::vector<int64_t> rows = {1, 128, 512};
+      if (backend == "cuda") rows.push_back(4096);
+      for (int64_t T : rows) {
         if (IsBlockFormat(dtype) && (T == 128 || slow)) continue;
         // The reference backend: decode rows everywhere, one 128-row prefill chunk on the
         // smallest model, no batched LM head (2*128*262k*640 FLOPs in scalar double).

@@ -23,6 +23,9 @@
 #if GEMMETER_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
 #endif
+#if GEMMETER_HAVE_CUDA
+#include "engine/backend/cuda/cuda_backend.h"
+#endif
 
 namespace gemmeter::bench {
 namespace {
@@ -211,6 +214,14 @@ void Calibrate() {
   peak.f32_impl = peak.bf16_impl = "not measured: built without oneDNN";
 #endif
   peak.read_bandwidth = MeasureReadBandwidth();
+#if GEMMETER_HAVE_CUDA
+  if (CudaUnavailableReason().empty()) {
+    const CudaPeaks cuda = MeasureCudaPeaks();
+    peak.cuda_device = cuda.device;
+    peak.cuda_bf16_flops = cuda.bf16_flops;
+    peak.cuda_copy_bandwidth = cuda.copy_bandwidth;
+  }
+#endif
   g_peak = peak;
 }
 

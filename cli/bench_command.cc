@@ -116,7 +116,7 @@ void RunBench(const BenchCliOptions& o, const std::string& command_line) {
   }
   run.parameters = l.model->config().ParameterCount();
   run.backend = l.backend->name();
-  run.weights = o.model.weights;
+  run.weights = l.weights;
   run.threads = ParallelThreads();
   for (int64_t n : prompts) run.tests.push_back(Measure(*l.model, fmt::format("pp{}", n), n, true, o));
   for (int64_t n : gens) run.tests.push_back(Measure(*l.model, fmt::format("tg{}", n), n, false, o));

@@ -12,7 +12,7 @@ namespace gemmeter::cli {
 struct ModelOptions {
   std::string model;  // empty: the default model
   std::string backend;  // empty: the build's default (onednn where oneDNN was found)
-  std::string weights = "native";
+  std::string weights = "auto";  // resolved by Load: native or bf16 by backend
 };
 
 struct InfoOptions {

@@ -50,12 +50,12 @@ std::vector<const evals::TaskSpec*> ParseTasks(const std::string& list) {
   return tasks;
 }
 
-std::string DefaultOutPath(const std::string& model, const ModelOptions& m, const std::string& backend,
-                           const evals::Shard& shard) {
+std::string DefaultOutPath(const std::string& model, const std::string& weights,
+                           const std::string& backend, const evals::Shard& shard) {
   const std::string stem = fs::path(model).filename().replace_extension("").string();
   const std::string part =
       shard.count > 1 ? fmt::format(".shard-{}-of-{}", shard.index, shard.count) : "";
-  return (fs::path("gemmeter-eval") / fmt::format("{}.{}.{}{}.json", stem, backend, m.weights, part))
+  return (fs::path("gemmeter-eval") / fmt::format("{}.{}.{}{}.json", stem, backend, weights, part))
       .string();
 }
 
@@ -151,14 +151,14 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
   fmt::print(stderr, "hashing {}...\n", model_path);
   const std::string model_sha256 = ModelDigest(model_path);
 
-  const std::string out = options.out.empty() ? DefaultOutPath(model_path, options.model,
+  const std::string out = options.out.empty() ? DefaultOutPath(model_path, l.weights,
                                                                std::string(l.backend->name()),
                                                                eval.shard)
                                               : options.out;
   if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
   const std::string records_path = RecordsPath(out);
-  evals::RecordLog log(records_path, RecordHeader(model_sha256, l.backend->name(),
-                                                 options.model.weights, eval.shard));
+  evals::RecordLog log(records_path, RecordHeader(model_sha256, l.backend->name(), l.weights,
+                                                 eval.shard));
   if (eval.shard.count > 1) {
     fmt::print(stderr, "shard {} of {}: documents assigned by token count\n", eval.shard.index,
                eval.shard.count);
@@ -180,7 +180,7 @@ void RunEval(const EvalCliOptions& options, const std::string& command_line) {
                      {"model_parameters", l.model->config().ParameterCount()},
                      {"backend", l.backend->name()},
                      {"backend_description", l.backend->Describe()},
-                     {"weights", options.model.weights},
+                     {"weights", l.weights},
                      {"weight_dtypes", MatrixDTypes(l.model->weights())},
                      {"threads", ParallelThreads()},
                      {"batch_tokens", options.batch_tokens},

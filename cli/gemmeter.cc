@@ -14,6 +14,9 @@
 #include "cli/report_command.h"
 #include "engine/backend/backend.h"
 #include "engine/build_config.h"
+#if GEMMETER_HAVE_CUDA
+#include "engine/backend/cuda/cuda_backend.h"
+#endif
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 #include "engine/model/config.h"
@@ -30,13 +33,21 @@ constexpr const char* kLiteralMarkupHelp =
 
 void AddModelOptions(CLI::App* command, ModelOptions& options) {
   command->add_option("--model", options.model, kModelHelp);
+  std::string unavailable;
+#if GEMMETER_HAVE_CUDA
+  if (!CudaUnavailableReason().empty()) {
+    unavailable = fmt::format("; cuda is built in but not usable here: {}", CudaUnavailableReason());
+  }
+#endif
   command->add_option("--backend", options.backend,
-                      fmt::format("compute backend: {} (default: {})", fmt::join(AvailableBackends(), ", "),
-                                  AvailableBackends().front()));
+                      fmt::format("compute backend: {} (default: {}{})",
+                                  fmt::join(AvailableBackends(), ", "),
+                                  AvailableBackends().front(), unavailable));
   command->add_option("--weights", options.weights,
                       "how weights are held on the backend: native (GGUF block formats such "
                       "as q4_k stay blocks, multiplied without dequantizing the matrix; "
-                      "other weights f32), f32 or bf16 (every matrix converted at load)")
+                      "other weights f32), f32 or bf16 (every matrix converted at load); "
+                      "auto: native on the CPU backends, bf16 on cuda")
       ->capture_default_str();
 }
 

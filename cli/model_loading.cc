@@ -35,10 +35,15 @@ std::unique_ptr<Tokenizer> LoadModelTokenizer(const std::string& model) {
 Loaded Load(const ModelOptions& options) {
   Loaded l;
   l.path = ResolveModel(options.model);
-  const std::optional<DType> dtype = ParseWeightDType(options.weights);
   l.backend = MakeBackend(options.backend.empty() ? AvailableBackends().front() : options.backend);
+  // auto: GGUF blocks stay blocks where the backend multiplies them (the CPU backends);
+  // elsewhere (cuda) every matrix becomes bf16, the type its matmuls are fastest in.
+  l.weights = options.weights != "auto"                                  ? options.weights
+              : l.backend->Supports(Op::kMatMul, DType::kQ4_K) ? "native"
+                                                                      : "bf16";
+  const std::optional<DType> dtype = ParseWeightDType(l.weights);
   fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
-             l.backend->name(), options.weights);
+             l.backend->name(), l.weights);
   const auto start = std::chrono::steady_clock::now();
   {
     const Activity step(fmt::format("loading the model {}", l.path));

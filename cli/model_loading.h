@@ -17,9 +17,11 @@ struct Loaded {
   std::unique_ptr<Backend> backend;
   std::unique_ptr<Model> model;
   std::string path;
+  std::string weights;  // --weights as resolved: native, f32 or bf16
 };
 
-// "native" (nullopt: as stored), "f32" or "bf16"; Error for anything else.
+// "native" (nullopt: as stored), "f32" or "bf16"; Error for anything else ("auto" is
+// resolved by Load, which knows the backend).
 std::optional<DType> ParseWeightDType(const std::string& s);
 // `model`, or the default model when empty.
 std::string ResolveModel(const std::string& model);

@@ -1,12 +1,16 @@
 #include "engine/backend/backend.h"
 
 #include <array>
+#include <vector>
 
 #include "engine/backend/op_checks.h"
 #include "engine/backend/reference/reference_backend.h"
 #include "engine/build_config.h"
 #if GEMMETER_HAVE_ONEDNN
 #include "engine/backend/onednn/onednn_backend.h"
+#endif
+#if GEMMETER_HAVE_CUDA
+#include "engine/backend/cuda/cuda_backend.h"
 #endif
 #include "engine/core/error.h"
 
@@ -140,13 +144,20 @@ void Backend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, in
 }
 
 std::span<const std::string_view> AvailableBackends() {
-  // Default first: the fastest backend this build has.
-#if GEMMETER_HAVE_ONEDNN
-  static constexpr std::array<std::string_view, 2> kBackends = {"onednn", "reference"};
-#else
-  static constexpr std::array<std::string_view, 1> kBackends = {"reference"};
+  // Default first: the fastest backend this build has that this machine can run. The cuda
+  // backend is listed only where a device is present (CudaUnavailableReason() says why not).
+  static const std::vector<std::string_view> backends = [] {
+    std::vector<std::string_view> names;
+#if GEMMETER_HAVE_CUDA
+    if (CudaUnavailableReason().empty()) names.push_back("cuda");
 #endif
-  return kBackends;
+#if GEMMETER_HAVE_ONEDNN
+    names.push_back("onednn");
+#endif
+    names.push_back("reference");
+    return names;
+  }();
+  return backends;
 }
 
 std::unique_ptr<Backend> MakeBackend(std::string_view name, const BackendOptions& options) {
@@ -154,6 +165,9 @@ std::unique_ptr<Backend> MakeBackend(std::string_view name, const BackendOptions
   if (name == "reference") return std::make_unique<ReferenceBackend>(options);
 #if GEMMETER_HAVE_ONEDNN
   if (name == "onednn") return std::make_unique<OnednnBackend>(options);
+#endif
+#if GEMMETER_HAVE_CUDA
+  if (name == "cuda") return MakeCudaBackend(options);  // throws, saying why, without a device
 #endif
   std::string known;
   for (std::string_view b : AvailableBackends()) known += (known.empty() ? "" : ", ") + std::string(b);
