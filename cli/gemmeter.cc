@@ -12,6 +12,7 @@
 #include "cli/compare_command.h"
 #include "cli/eval_command.h"
 #include "cli/report_command.h"
+#include "cli/suite_command.h"
 #include "engine/backend/backend.h"
 #include "engine/build_config.h"
 #if GEMMETER_HAVE_CUDA
@@ -256,6 +257,36 @@ int Main(int argc, char** argv) {
       "validate", "check reports against their kind's schema (reports/schemas/)");
   validate_cmd->add_option("reports", validate.reports, "JSON reports")->required();
 
+  auto* suite_cmd = app.add_subcommand(
+      "suite", "run a suite of runs (models x backends x weights, each through evaluations and "
+               "benchmarks) into one report (`suite run`), or compare two suites' results "
+               "(`suite compare`)");
+  suite_cmd->require_subcommand(1);
+  SuiteRunOptions suite_run;
+  auto* suite_run_cmd = suite_cmd->add_subcommand(
+      "run", "run every step of a suite file that has no complete report yet (a suite "
+             "resumes), then write DIR/suite.json and DIR/suite.html");
+  suite_run_cmd->add_option("suite", suite_run.suite, "the suite file (JSON; format in README)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  suite_run_cmd->add_option("-o,--out", suite_run.out, "the results folder")->required();
+  suite_run_cmd->add_flag("--slurm", suite_run.slurm,
+                          "submit the steps with sbatch instead: each evaluation's shards as a job "
+                          "array with a dependent merge, the benchmarks as exclusive jobs, and a "
+                          "last job that writes the combined report when all have ended");
+  suite_run_cmd->add_option("--sbatch-arg", suite_run.sbatch_args,
+                            "an extra sbatch option for every job (repeatable), e.g. "
+                            "--sbatch-arg=--partition=gpu");
+  suite_run_cmd->add_flag("--dry-run", suite_run.dry_run,
+                          "print the steps (or sbatch commands) without running them");
+  SuiteCompareOptions suite_compare;
+  auto* suite_compare_cmd = suite_cmd->add_subcommand(
+      "compare", "compare two suites' results folders (two commits, say): evaluations with the "
+                 "accuracy comparison, benchmarks with the regression gate; exit status 2 when "
+                 "anything regressed or is missing from NEW");
+  suite_compare_cmd->add_option("old", suite_compare.old_dir, "the baseline results folder")->required();
+  suite_compare_cmd->add_option("new", suite_compare.new_dir, "the new results folder")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -290,6 +321,8 @@ int Main(int argc, char** argv) {
     if (*bench_cmd) RunBench(bench, command_line);
     if (*render_cmd) RunReportRender(render);
     if (*validate_cmd) RunReportValidate(validate);
+    if (*suite_run_cmd) return RunSuite(suite_run, command_line);
+    if (*suite_compare_cmd) return RunSuiteCompare(suite_compare);
   } catch (const Error& e) {
     fmt::print(stderr, "gemmeter: error: {}\n", e.what());  // names file and field itself
     return 1;

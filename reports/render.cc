@@ -37,6 +37,7 @@ std::string Title(std::string_view kind) {
   if (kind == "benchmark") return "gemmeter benchmark report";
   if (kind == "evaluation") return "gemmeter evaluation report";
   if (kind == "benchmark-comparison") return "gemmeter benchmark comparison";
+  if (kind == "suite") return "gemmeter suite report";
   return "gemmeter evaluation comparison";
 }
 
@@ -114,10 +115,11 @@ std::string RenderReport(const json& report, RenderFormat format) {
       : kind == "evaluation"            ? RenderEvaluation
       : kind == "benchmark-comparison"  ? RenderBenchComparison
       : kind == "evaluation-comparison" ? RenderEvalComparison
+      : kind == "suite"                 ? RenderSuite
                                         : nullptr;
   Check(render != nullptr,
-        "report kind \"{}\" cannot be rendered (benchmark, evaluation, benchmark-comparison or "
-        "evaluation-comparison)",
+        "report kind \"{}\" cannot be rendered (benchmark, evaluation, benchmark-comparison, "
+        "evaluation-comparison or suite)",
         kind);
   Document doc(format, Title(kind));
   AddProvenance(report, doc);

@@ -10,6 +10,8 @@
 //                          differences, the flipped documents
 //   benchmark-comparison   change of every benchmark's median, coloured by verdict,
 //                          regressions listed first
+//   suite                  accuracy and speed of every run in one table, a chart per task
+//                          metric, the comparisons of runs on the same model and data
 // Every kind starts with its provenance (commit, date, CPU, backend, weights, model).
 #pragma once
 

@@ -83,5 +83,6 @@ void RenderBenchmark(const nlohmann::json& report, Document& doc);
 void RenderEvaluation(const nlohmann::json& report, Document& doc);
 void RenderEvalComparison(const nlohmann::json& report, Document& doc);
 void RenderBenchComparison(const nlohmann::json& report, Document& doc);
+void RenderSuite(const nlohmann::json& report, Document& doc);
 
 }  // namespace gemmeter::reports

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import zlib
 
-KINDS = ["benchmark", "evaluation", "evaluation-comparison", "benchmark-comparison"]
+KINDS = ["benchmark", "evaluation", "evaluation-comparison", "benchmark-comparison", "suite"]
 WIDTH = 1200
 
 PROBE = """<script>

@@ -30,7 +30,8 @@ using Strings = std::vector<std::string>;
 
 // ---------------------------------------------------------------- the embedded schemas
 
-const Strings kKinds = {"benchmark", "benchmark-comparison", "evaluation", "evaluation-comparison"};
+const Strings kKinds = {"benchmark", "benchmark-comparison", "evaluation", "evaluation-comparison",
+                        "suite"};
 
 // Walks a schema for what users read it for: every property described, every required
 // field among the documented properties (its own, or its $ref's; an anyOf alternative's
@@ -139,6 +140,14 @@ json MinimalReport(const std::string& kind) {
         "regressed": false, "only_base": [], "only_new": ["b"], "rows": [{"name": "a",
         "base_repetitions": 9, "new_repetitions": 9, "base_median": 10, "new_median": 10.1,
         "change": 0.01, "p": 0.4, "exact": true, "threshold": 0.05, "verdict": "same"}]})"));
+  } else if (kind == "suite") {
+    r["provenance"].update({{"command", "gemmeter suite run s.json --out r"}, {"suite_file", "s.json"}});
+    r.update(json::parse(R"({"name": "s", "layer_benchmarks": null, "comparisons": [
+        {"task": "piqa", "a": "x", "b": "y", "failed": false, "metrics": [{"metric": "acc",
+         "a": 0.5, "b": 0.5, "identical": 1, "mcnemar_p": 1}]}],
+        "runs": [{"name": "x", "model": "", "backend": "onednn", "weights": "auto", "threads": 0,
+         "throughput": null, "evaluations": [{"task": "piqa", "limit": 0, "report": "x/piqa.json",
+         "missing": false, "docs": 2, "metrics": {"acc": {"value": 0.5, "stderr": 0.5}}}]}]})"));
   } else {
     r["provenance"].update({{"command", "gemmeter compare evals"}, {"inputs", {{"a", input}, {"b", input}}}});
     r.update(json::parse(R"({"alpha": 0.05, "failed": false, "tasks": {"piqa": {"docs": 2,
