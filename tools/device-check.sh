@@ -23,6 +23,10 @@
 #          hellaswag1000.onednn.native.json
 #   model.gguf  the default model (Gemma 3 270M Q4_K_M)
 # Results go to $OUT (default /tmp/device-check): device-check.log and a few JSON reports.
+# A rehearsal on a CPU (to check the script before spending device time):
+#   GEMMETER_CHECK_BACKEND=onednn GEMMETER_CHECK_DOCS=20 \
+#     GEMMETER_CHECK_SKIP="logits_vs_transformers model_benchmarks" tools/device-check.sh model
+# runs the other model steps on that backend with 20 documents per task.
 set -uo pipefail
 
 stage=${1:-all}
@@ -55,11 +59,19 @@ if [ -n "$built_in" ] && [ ! -e "$built_in" ]; then
 fi
 [ -d "$dev/lib" ] || tar -xJf "$dev/lib.tar.xz" -C "$dev"
 
+backend=${GEMMETER_CHECK_BACKEND:-cuda}
+docs=${GEMMETER_CHECK_DOCS:-0}               # PIQA documents; 0: all
+hellaswag_docs=${GEMMETER_CHECK_DOCS:-1000}
 failed=()
 # step NAME COMMAND...: runs it, its output into the log; a failure is recorded, not fatal.
+# Steps named in $GEMMETER_CHECK_SKIP (space-separated) are left out (rehearsals).
 step() {
   local name=$1
   shift
+  if [[ " ${GEMMETER_CHECK_SKIP:-} " == *" $name "* ]]; then
+    echo "=== $name: skipped (GEMMETER_CHECK_SKIP)" | tee -a "$log"
+    return
+  fi
   echo "=== $name: $*" | tee -a "$log"
   local start=$SECONDS
   "$@" >>"$log" 2>&1
@@ -88,19 +100,19 @@ fi
 if [ "$stage" = model ] || [ "$stage" = all ]; then
   step logits_vs_transformers "$bin/test_gemma3_270m"
   for weights in bf16 f32; do
-    step "piqa_$weights" "$bin/gemmeter" eval --backend cuda --weights "$weights" --tasks piqa \
-      --log-samples -o "$work/piqa.cuda.$weights.json"
-    step "piqa_${weights}_vs_onednn" "$bin/gemmeter" compare evals \
+    step "piqa_$weights" "$bin/gemmeter" eval --backend "$backend" --weights "$weights" \
+      --tasks piqa --limit "$docs" --log-samples -o "$work/piqa.cuda.$weights.json"
+    step "piqa_${weights}_vs_onednn" "$bin/gemmeter" compare evals --no-text \
       "$dev/refs/piqa.onednn.native.json" "$work/piqa.cuda.$weights.json"
   done
-  step hellaswag_bf16 "$bin/gemmeter" eval --backend cuda --weights bf16 --tasks hellaswag \
-    --limit 1000 -o "$work/hellaswag1000.cuda.bf16.json"
-  step hellaswag_vs_onednn "$bin/gemmeter" compare evals \
+  step hellaswag_bf16 "$bin/gemmeter" eval --backend "$backend" --weights bf16 --tasks hellaswag \
+    --limit "$hellaswag_docs" -o "$work/hellaswag1000.cuda.bf16.json"
+  step hellaswag_vs_onednn "$bin/gemmeter" compare evals --no-text \
     "$dev/refs/hellaswag1000.onednn.native.json" "$work/hellaswag1000.cuda.bf16.json"
   cp "$work"/piqa.cuda.bf16.json "$work"/hellaswag1000.cuda.bf16.json "$out"/ 2>/dev/null
-  step pp512_tg128 "$bin/gemmeter" bench --backend cuda --weights bf16
+  step pp512_tg128 "$bin/gemmeter" bench --backend "$backend" --weights bf16
   step model_benchmarks "$bin/gemmeter_bench" --report "$out/bench-model.json" \
-    --benchmark_filter='^model/cuda/'
+    --benchmark_filter="^model/$backend/bf16/"
   # transformers + PyTorch (bf16) on the same PIQA requests: accuracy and throughput.
   step transformers_piqa env PYTHONUNBUFFERED=1 python3 "$(dirname "$0")/hf_score.py" \
     --report "$work/piqa.cuda.bf16.json" --gguf "$GEMMETER_MODEL" --dtype bf16 --batch-size 32 --also-batch1 \
