@@ -211,10 +211,12 @@ cudaError_t LaunchTiles(const float* q, const AttentionSeq* seqs, const KvRange*
                         cudaStream_t stream) {
   auto kernel = AttentionKernel<kRowsPerWarp, kAcc>;
   const size_t bytes = SharedBytes(kWarps * kRowsPerWarp, shape.head_dim);
-  // Above 48 KiB a kernel must opt in to more dynamic shared memory.
-  cudaError_t error = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                           static_cast<int>(bytes));
-  if (error != cudaSuccess) return error;
+  // Above 48 KiB a kernel must opt in to more dynamic shared memory: once per kernel, for
+  // the most its head dims can need (32 * kAcc), not at every launch (a driver call).
+  static const cudaError_t opted_in = cudaFuncSetAttribute(
+      kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+      static_cast<int>(SharedBytes(kWarps * kRowsPerWarp, 32 * kAcc)));
+  if (opted_in != cudaSuccess) return opted_in;
   const dim3 grid(static_cast<unsigned>(tile_count), static_cast<unsigned>(shape.num_heads),
                   static_cast<unsigned>(splits));
   kernel<<<grid, kWarps * 32, bytes, stream>>>(q, seqs, ranges, tiles, shape, splits, partials,

@@ -249,6 +249,8 @@ void CudaBackend::DoAttention(const Tensor& q, std::span<const AttentionSequence
   // at least 128 keys.
   int splits = 1;
   if (decode) {
+    // A sliding window reads at most window + rows - 1 keys per tile, however long the cache.
+    if (params.window > 0) max_keys = std::min<int64_t>(max_keys, params.window + max_queries - 1);
     const int64_t blocks = static_cast<int64_t>(tiles.size()) * params.num_heads;
     const int64_t wanted = (2 * multiprocessors_ + blocks - 1) / blocks;
     splits = static_cast<int>(std::clamp<int64_t>(std::min(wanted, (max_keys + 127) / 128), 1, 64));

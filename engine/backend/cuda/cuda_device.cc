@@ -46,6 +46,9 @@ DeviceContext::~DeviceContext() {
 }
 
 void* DeviceContext::Allocate(size_t bytes, std::string_view what) {
+  // The current device is per host thread: a backend used from another thread than the one
+  // that created it still allocates on its own device.
+  Ok(cudaSetDevice(device_), what);
   void* pointer = nullptr;
   const cudaError_t error = cudaMallocAsync(&pointer, AlignUp(bytes == 0 ? 1 : bytes), stream_);
   if (error != cudaSuccess) {
@@ -58,7 +61,11 @@ void* DeviceContext::Allocate(size_t bytes, std::string_view what) {
   return pointer;
 }
 
-void DeviceContext::Free(void* pointer) noexcept { cudaFreeAsync(pointer, stream_); }
+void DeviceContext::Free(void* pointer) noexcept {
+  // A deleter cannot throw; its error is cleared rather than left for cudaGetLastError()
+  // after the next kernel launch to report under that op's name.
+  if (cudaFreeAsync(pointer, stream_) != cudaSuccess) cudaGetLastError();
+}
 
 // ---------------------------------------------------------------- DeviceScratch
 
@@ -94,15 +101,19 @@ StagingRing::~StagingRing() {
 }
 
 void StagingRing::Release() noexcept {
-  cudaStreamSynchronize(context_->stream());  // no queued copy reads the pinned buffer
-  if (host_ != nullptr) cudaFreeHost(host_);
-  if (device_ != nullptr) cudaFree(device_);
+  cudaStreamSynchronize(context_->stream());  // nothing queued reads these any more
+  retired_.emplace_back(host_, device_);
+  for (auto [host, device] : retired_) {
+    if (host != nullptr) cudaFreeHost(host);
+    if (device != nullptr) cudaFree(device);
+  }
+  retired_.clear();
   host_ = nullptr;
   device_ = nullptr;
 }
 
 void StagingRing::Reallocate(size_t half_bytes) {
-  Release();
+  if (host_ != nullptr) retired_.emplace_back(host_, device_);
   half_bytes_ = AlignUp(half_bytes);
   Ok(cudaMallocHost(&host_, 2 * half_bytes_), "allocating pinned staging memory");
   Ok(cudaMalloc(&device_, 2 * half_bytes_), "allocating the device staging buffer");

@@ -13,6 +13,8 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gemmeter::cuda {
 
@@ -103,6 +105,9 @@ class StagingRing {
   int half_ = 0;            // the half being filled
   size_t used_ = 0;         // bytes used of it
   cudaEvent_t copied_[2] = {nullptr, nullptr};  // recorded when a half was left
+  // Buffers outgrown by a larger array: an op may hold pointers into them from arrays it
+  // staged before, so they are freed only with the ring (growth doubles: < 2x the last).
+  std::vector<std::pair<char*, char*>> retired_;  // (pinned, device)
 };
 
 }  // namespace gemmeter::cuda
