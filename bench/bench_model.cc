@@ -181,8 +181,8 @@ void RegisterModelBenchmarks() {
     for (std::optional<DType> dtype :
          {std::optional<DType>(), std::optional(DType::kF32), std::optional(DType::kBF16)}) {
       try {
-        // native needs the block formats (the default model's are q4_k and others).
-        if (!SharedBackend(backend).Supports(Op::kMatMul, dtype.value_or(DType::kQ4_K))) continue;
+        const Backend& b = SharedBackend(backend);
+        if (dtype ? !b.Supports(Op::kMatMul, *dtype) : !MultipliesBlockFormats(b)) continue;
       } catch (const std::exception&) {
         continue;  // RegisterOpBenchmarks has said why
       }

@@ -38,9 +38,9 @@ Loaded Load(const ModelOptions& options) {
   l.backend = MakeBackend(options.backend.empty() ? AvailableBackends().front() : options.backend);
   // auto: GGUF blocks stay blocks where the backend multiplies them (the CPU backends);
   // elsewhere (cuda) every matrix becomes bf16, the type its matmuls are fastest in.
-  l.weights = options.weights != "auto"                                  ? options.weights
-              : l.backend->Supports(Op::kMatMul, DType::kQ4_K) ? "native"
-                                                                      : "bf16";
+  l.weights = options.weights != "auto"              ? options.weights
+              : MultipliesBlockFormats(*l.backend) ? "native"
+                                                   : "bf16";
   const std::optional<DType> dtype = ParseWeightDType(l.weights);
   fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
              l.backend->name(), l.weights);

@@ -209,14 +209,17 @@ std::vector<std::string> LayerBenchCommand(const std::string& gemmeter_bench, co
   return {gemmeter_bench, "--profile", suite.layer_benchmarks, "--report", LayerReportPath(out)};
 }
 
-bool ReportComplete(const std::string& path, const std::string& kind) {
-  if (!fs::exists(path)) return false;
+std::optional<json> ReadCompleteReport(const std::string& path, const std::string& kind) {
+  if (!fs::exists(path)) return std::nullopt;
   try {
-    reports::ReadReport(path, {kind});
-    return true;
+    return reports::ReadReport(path, {kind});
   } catch (const std::exception&) {
-    return false;  // cut short or from another version: run the step again
+    return std::nullopt;  // cut short or from another version: run the step again
   }
+}
+
+bool ReportComplete(const std::string& path, const std::string& kind) {
+  return ReadCompleteReport(path, kind).has_value();
 }
 
 }  // namespace gemmeter::suites

@@ -85,8 +85,9 @@ std::vector<std::string> BenchCommand(const std::string& gemmeter, const Suite& 
 std::vector<std::string> LayerBenchCommand(const std::string& gemmeter_bench, const Suite& suite,
                                            const std::string& out);
 
-// Whether `path` holds a complete report of `kind` (it exists, parses and validates): a
-// step whose report is complete is skipped when a suite resumes.
+// The report at `path` when it is complete (it exists, parses and validates as `kind`),
+// else nothing: a step whose report is complete is skipped when a suite resumes.
+std::optional<nlohmann::json> ReadCompleteReport(const std::string& path, const std::string& kind);
 bool ReportComplete(const std::string& path, const std::string& kind);
 
 }  // namespace gemmeter::suites

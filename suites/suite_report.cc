@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "engine/core/error.h"
 #include "reports/bench_compare.h"
@@ -21,13 +24,14 @@ std::string Relative(const std::string& path, const std::string& out) {
 
 // The report at `path`, or null when it is missing or incomplete.
 json TryRead(const std::string& path, const char* kind) {
-  return ReportComplete(path, kind) ? reports::ReadReport(path, {kind}) : json();
+  return ReadCompleteReport(path, kind).value_or(json());
 }
 
-json EvaluationEntry(const SuiteRun& run, const SuiteTask& task, const std::string& out) {
-  const std::string path = EvalReportPath(out, run, task);
-  json entry = {{"task", task.task}, {"limit", task.limit}, {"report", Relative(path, out)}};
-  const json report = TryRead(path, "evaluation");
+// `report`: the task's evaluation report (TryRead), null when missing.
+json EvaluationEntry(const SuiteRun& run, const SuiteTask& task, const std::string& out,
+                     const json& report) {
+  json entry = {{"task", task.task}, {"limit", task.limit},
+                {"report", Relative(EvalReportPath(out, run, task), out)}};
   if (report.is_null()) {
     entry["missing"] = true;
     return entry;
@@ -89,10 +93,20 @@ json PairComparison(const std::string& task, const SuiteRun& a, const SuiteRun& 
 }  // namespace
 
 json SuiteReportJson(const Suite& suite, const std::string& out, json provenance) {
+  // Every evaluation report, read once: [run][task], null where missing.
+  std::vector<std::vector<json>> reports(suite.runs.size());
+  for (size_t i = 0; i < suite.runs.size(); ++i) {
+    for (const SuiteTask& task : suite.runs[i].tasks) {
+      reports[i].push_back(TryRead(EvalReportPath(out, suite.runs[i], task), "evaluation"));
+    }
+  }
   json runs = json::array();
-  for (const SuiteRun& run : suite.runs) {
+  for (size_t i = 0; i < suite.runs.size(); ++i) {
+    const SuiteRun& run = suite.runs[i];
     json evaluations = json::array();
-    for (const SuiteTask& task : run.tasks) evaluations.push_back(EvaluationEntry(run, task, out));
+    for (size_t t = 0; t < run.tasks.size(); ++t) {
+      evaluations.push_back(EvaluationEntry(run, run.tasks[t], out, reports[i][t]));
+    }
     json entry = {{"name", run.name},     {"model", run.model},     {"backend", run.backend},
                   {"weights", run.weights}, {"threads", run.threads}, {"evaluations", evaluations}};
     entry["throughput"] = run.bench == "none" ? json() : ThroughputEntry(run, out);
@@ -102,13 +116,16 @@ json SuiteReportJson(const Suite& suite, const std::string& out, json provenance
   json comparisons = json::array();
   for (size_t i = 0; i < suite.runs.size(); ++i) {
     for (size_t j = i + 1; j < suite.runs.size(); ++j) {
-      for (const SuiteTask& ta : suite.runs[i].tasks) {
-        for (const SuiteTask& tb : suite.runs[j].tasks) {
-          if (ta.task != tb.task || ta.limit != tb.limit) continue;
-          const json a = TryRead(EvalReportPath(out, suite.runs[i], ta), "evaluation");
-          const json b = TryRead(EvalReportPath(out, suite.runs[j], tb), "evaluation");
+      for (size_t ta = 0; ta < suite.runs[i].tasks.size(); ++ta) {
+        for (size_t tb = 0; tb < suite.runs[j].tasks.size(); ++tb) {
+          const SuiteTask& task_a = suite.runs[i].tasks[ta];
+          const SuiteTask& task_b = suite.runs[j].tasks[tb];
+          if (task_a.task != task_b.task || task_a.limit != task_b.limit) continue;
+          const json& a = reports[i][ta];
+          const json& b = reports[j][tb];
           if (a.is_null() || b.is_null()) continue;
-          if (json c = PairComparison(ta.task, suite.runs[i], suite.runs[j], a, b); !c.is_null()) {
+          if (json c = PairComparison(task_a.task, suite.runs[i], suite.runs[j], a, b);
+              !c.is_null()) {
             comparisons.push_back(std::move(c));
           }
         }
@@ -141,17 +158,26 @@ bool SuiteComparison::Failed() const {
 
 namespace {
 
+// Both reports, or nothing after a "missing" line: only a result the old suite had and the
+// new one lacks counts against the new suite.
+std::optional<std::pair<json, json>> ReadBoth(const std::string& what, const char* kind,
+                                              const std::string& old_path,
+                                              const std::string& new_path, SuiteComparison& c) {
+  std::optional<json> a = ReadCompleteReport(old_path, kind);
+  std::optional<json> b = ReadCompleteReport(new_path, kind);
+  if (!a || !b) {
+    c.lines.push_back({what, "missing", b ? old_path : new_path, !b && a});
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*a), std::move(*b));
+}
+
 void CompareBenchReports(const std::string& what, const std::string& old_path,
                          const std::string& new_path, SuiteComparison& c) {
-  const bool have_old = ReportComplete(old_path, "benchmark");
-  const bool have_new = ReportComplete(new_path, "benchmark");
-  if (!have_old || !have_new) {
-    c.lines.push_back({what, "missing", !have_old ? old_path : new_path, !have_new && have_old});
-    return;
-  }
-  const json base = reports::ReadReport(old_path, {"benchmark"});
-  const json next = reports::ReadReport(new_path, {"benchmark"});
-  const reports::BenchComparison b = reports::CompareBench(base, old_path, next, new_path, {});
+  const auto both = ReadBoth(what, "benchmark", old_path, new_path, c);
+  if (!both) return;
+  const reports::BenchComparison b =
+      reports::CompareBench(both->first, old_path, both->second, new_path, {});
   int slower = 0, faster = 0;
   for (const reports::BenchDelta& d : b.rows) {
     slower += d.verdict == reports::Verdict::kSlower;
@@ -186,17 +212,10 @@ SuiteComparison CompareSuites(const std::string& old_dir, const std::string& new
       const std::string what = name + "/" + e["task"].get<std::string>();
       const std::string old_path = (fs::path(old_dir) / e["report"].get<std::string>()).string();
       const std::string new_path = (fs::path(new_dir) / e["report"].get<std::string>()).string();
-      const bool old_missing = !ReportComplete(old_path, "evaluation");
-      const bool new_missing = !ReportComplete(new_path, "evaluation");
-      if (old_missing || new_missing) {
-        // Only a result the old suite had and the new one lacks counts against it.
-        c.lines.push_back({what, "missing", new_missing ? new_path : old_path,
-                           new_missing && !old_missing});
-        continue;
-      }
-      const json a = reports::ReadReport(old_path, {"evaluation"});
-      const json b = reports::ReadReport(new_path, {"evaluation"});
-      const reports::EvalComparison ec = reports::CompareEvals(a, old_path, b, new_path, {});
+      const auto both = ReadBoth(what, "evaluation", old_path, new_path, c);
+      if (!both) continue;
+      const reports::EvalComparison ec =
+          reports::CompareEvals(both->first, old_path, both->second, new_path, {});
       std::string detail;
       for (const reports::TaskComparison& t : ec.tasks) {
         for (const reports::MetricComparison& m : t.metrics) {

@@ -119,7 +119,7 @@ TEST_CASE("Gemma 3 270M logits match transformers on every backend (f32 and nati
     for (const WeightChoice& weights : kExactWeights) {
     DYNAMIC_SECTION(name << " " << weights.name) {
       auto backend = MakeBackend(name);
-      if (!weights.dtype && !backend->Supports(Op::kMatMul, DType::kQ4_K)) {
+      if (!weights.dtype && !MultipliesBlockFormats(*backend)) {
         WARN(name << " multiplies no GGUF blocks: native weights skipped");
         continue;
       }
@@ -166,7 +166,7 @@ TEST_CASE("Gemma 3 270M greedy generation matches transformers", "[real][slow]")
   for (const WeightChoice& weights : kExactWeights) {
   DYNAMIC_SECTION(name << " " << weights.name) {
   auto backend = MakeBackend(name);
-  if (!weights.dtype && !backend->Supports(Op::kMatMul, DType::kQ4_K)) {
+  if (!weights.dtype && !MultipliesBlockFormats(*backend)) {
     WARN(name << " multiplies no GGUF blocks: native weights skipped");
     continue;
   }

@@ -143,6 +143,15 @@ void Backend::CopyRows(const Tensor& src, int64_t src_row, const Tensor& dst, in
   DoCopyRows(src, src_row, dst, dst_row, count);
 }
 
+bool MultipliesBlockFormats(const Backend& backend) {
+  for (DType dtype : kBlockDTypes) {
+    if (!backend.Supports(Op::kMatMul, dtype) || !backend.Supports(Op::kEmbedding, dtype)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::span<const std::string_view> AvailableBackends() {
   // Default first: the fastest backend this build has that this machine can run. The cuda
   // backend is listed only where a device is present (CudaUnavailableReason() says why not).

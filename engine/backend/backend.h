@@ -191,6 +191,10 @@ class Backend {
                           int64_t dst_row, int64_t count) = 0;
 };
 
+// Whether `backend` multiplies, and looks up embedding rows in, every GGUF block format:
+// what native weights (blocks kept as stored) need of it.
+bool MultipliesBlockFormats(const Backend& backend);
+
 // Names of the backends compiled into this build, default first.
 std::span<const std::string_view> AvailableBackends();
 // Creates a backend by name; throws Error for an unknown or unavailable one.
