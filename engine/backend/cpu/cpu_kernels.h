@@ -43,8 +43,9 @@ void ToBF16(const float* x, uint16_t* y, int64_t n);
 // sum_i a[i] b[i], float accumulation across vector lanes.
 float Dot(const float* a, const float* b, int64_t n);
 
-// y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M (decode), W f32, bf16 or a block
-// format. `multiply` is the epilogue's multiplier as [M, N] floats, or null.
+// y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M <= kMaxGemvRows (decode), W f32,
+// bf16 or a block format. `multiply` is the epilogue's multiplier as [M, N] floats, or null.
+constexpr int64_t kMaxGemvRows = 4;
 void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, int64_t N,
           float* y, const MatMulEpilogue& epilogue, const float* multiply);
 // `rows` rows of K values of `w_dtype` -> float32 (parallel unless called from a

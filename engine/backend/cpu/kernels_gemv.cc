@@ -63,6 +63,23 @@ RowDot DotFor(DType dtype) {
 
 }  // namespace
 
+// y = dots, then gelu_tanh(y) if asked, then y * multiply, then out + y (the order of
+// oneDNN's post-ops), over a span of outputs: a separate pass so that it vectorizes (as a
+// scalar step after each dot product it took ~6% of a decode step).
+GEMMETER_KERNEL_BODY void EpilogueSpanImpl(const float* dots, int64_t n, bool gelu_tanh,
+                                           const float* multiply, bool accumulate, float* out) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    float v = gelu_tanh ? FastGeluTanh(dots[j]) : dots[j];
+    if (multiply) v *= multiply[j];
+    out[j] = accumulate ? out[j] + v : v;
+  }
+}
+GEMMETER_DISPATCH(void, EpilogueSpan, EpilogueSpanImpl,
+                  (const float* dots, int64_t n, bool gelu_tanh, const float* multiply,
+                   bool accumulate, float* out),
+                  (dots, n, gelu_tanh, multiply, accumulate, out))
+
 void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, int64_t N,
           float* y, const MatMulEpilogue& e, const float* multiply) {
   const RowDot dot = DotFor(w_dtype);
@@ -71,15 +88,22 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, in
   // Blocks of 64 output channels per task: enough work per task, and every thread
   // streams a contiguous range of weight rows.
   constexpr int64_t kBlock = 64;
+  Check(M <= kMaxGemvRows, "Gemv: {} rows of x, at most {}", M, kMaxGemvRows);
+  const bool plain = !e.gelu_tanh && multiply == nullptr && !e.accumulate;
   ParallelChunks(N, kBlock, [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; ++n) {
-      const uint8_t* row = rows + static_cast<size_t>(n) * row_bytes;
+    for (int64_t c0 = n0; c0 < n1; c0 += kBlock) {
+      const int64_t count = std::min(kBlock, n1 - c0);
+      float dots[kMaxGemvRows][kBlock];
+      float* target[kMaxGemvRows];  // straight into y when there is no epilogue
+      for (int64_t m = 0; m < M; ++m) target[m] = plain ? y + m * N + c0 : dots[m];
+      for (int64_t j = 0; j < count; ++j) {
+        const uint8_t* row = rows + static_cast<size_t>(c0 + j) * row_bytes;
+        for (int64_t m = 0; m < M; ++m) target[m][j] = dot(x + m * K, row, K);
+      }
+      if (plain) continue;
       for (int64_t m = 0; m < M; ++m) {
-        float v = dot(x + m * K, row, K);
-        if (e.gelu_tanh) v = FastGeluTanh(v);
-        if (multiply) v *= multiply[m * N + n];
-        float& out = y[m * N + n];
-        out = e.accumulate ? out + v : v;
+        EpilogueSpan(dots[m], count, e.gelu_tanh, multiply ? multiply + m * N + c0 : nullptr,
+                     e.accumulate, y + m * N + c0);
       }
     }
   }, N * K > 65536 ? 0 : 1);

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "engine/backend/cpu/cpu_kernels.h"
 
 namespace gemmeter {
 
@@ -62,7 +63,7 @@ class OnednnMatMul {
   explicit OnednnMatMul(dnnl::engine& engine);
   ~OnednnMatMul();
 
-  static constexpr int64_t kGemvRows = 4;
+  static constexpr int64_t kGemvRows = cpu::kMaxGemvRows;
   // Weight rows per panel for `threads` threads: N split into a multiple of `threads`
   // panels of about 256 rows or more (rounded up to 16). Measured single-threaded on
   // this Zen 4 (oneDNN's gemm:jit, M = 128, K = 640): 50 GFLOP/s at 64 columns, 98 at
