@@ -36,11 +36,12 @@ Loaded Load(const ModelOptions& options) {
   Loaded l;
   l.path = ResolveModel(options.model);
   l.backend = MakeBackend(options.backend.empty() ? AvailableBackends().front() : options.backend);
-  // auto: GGUF blocks stay blocks where the backend multiplies them (the CPU backends);
-  // elsewhere (cuda) every matrix becomes bf16, the type its matmuls are fastest in.
-  l.weights = options.weights != "auto"              ? options.weights
-              : MultipliesBlockFormats(*l.backend) ? "native"
-                                                   : "bf16";
+  // auto: GGUF blocks stay blocks where the backend multiplies them fastest (the CPU
+  // backends); elsewhere (cuda) every matrix becomes bf16, the type its matmuls are
+  // fastest in.
+  l.weights = options.weights != "auto"           ? options.weights
+              : l.backend->PrefersBlockFormats() ? "native"
+                                                 : "bf16";
   const std::optional<DType> dtype = ParseWeightDType(l.weights);
   fmt::print(stderr, "loading {} onto the {} backend ({} weights)...\n", l.path,
              l.backend->name(), l.weights);

@@ -12,7 +12,14 @@
 #include "engine/build_config.h"
 #include "engine/core/error.h"
 #if GEMMETER_HAVE_CUDA
+#include <cmath>
+#include <cstring>
+#include <random>
+
 #include "engine/backend/cuda/cuda_backend.h"
+#include "engine/backend/cuda/cuda_kernels.h"
+#include "engine/backend/cuda/cuda_matmul.h"
+#include "engine/core/quant_blocks.h"
 #endif
 
 namespace gemmeter {
@@ -54,6 +61,56 @@ TEST_CASE("the cuda backend is offered only where it can run, and says why not",
 }
 
 #if GEMMETER_HAVE_CUDA
+// The device's block decoders are host-and-device functions: run on the host here (no GPU
+// needed), they must give the plain decoders' values (engine/core/quant_blocks.cc, held
+// to gguf-py by test_dequant) for every format, picking rows by id and scaling as the
+// embedding lookup does. Same operations in the same order, so equal but for a fused
+// multiply-add a compiler may form in q4_k/q5_k's d sc q - dmin m: one rounding, within
+// 2^-20 of the block's largest value.
+TEST_CASE("cuda: the block decoders equal the plain decoders (run on the host)", "[cuda]") {
+  std::mt19937 rng(3);
+  for (DType dtype : kBlockDTypes) {
+    CAPTURE(DTypeName(dtype));
+    const int64_t rows = 5, cols = 2 * BlockValues(dtype);
+    const size_t row_bytes = RowBytes(dtype, cols);
+    std::vector<uint8_t> blocks(rows * row_bytes);
+    for (auto& b : blocks) b = static_cast<uint8_t>(rng());
+    for (size_t block = 0; block < blocks.size(); block += BlockBytes(dtype)) {
+      for (size_t offset : HalfScaleOffsets(dtype)) {  // scales near 0.01, not inf/NaN
+        const uint16_t h = FloatToF16(0.01f * static_cast<float>(1 + rng() % 100) / 50.0f);
+        std::memcpy(blocks.data() + block + offset, &h, 2);
+      }
+    }
+    std::vector<float> plain(rows * cols);
+    DequantizeBlocks(dtype, blocks.data(), plain.data(), rows * cols);
+
+    const std::vector<int32_t> ids = {4, 0, 4, 2};
+    const float scale = 0.5f;
+    std::vector<float> decoded(ids.size() * cols, -1.0f);
+    cuda::DequantizeRowsOnHost(blocks.data(), cuda::BlockFormatOf(dtype), ids.data(),
+                               static_cast<int64_t>(ids.size()), cols, scale, decoded.data());
+    for (size_t r = 0; r < ids.size(); ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        const int64_t block_begin = c / BlockValues(dtype) * BlockValues(dtype);
+        float largest = 0;
+        for (int64_t j = 0; j < BlockValues(dtype); ++j) {
+          largest = std::max(largest, std::fabs(plain[ids[r] * cols + block_begin + j]));
+        }
+        const float expected = plain[ids[r] * cols + c] * scale;
+        INFO("row id " << ids[r] << ", value " << c);
+        CHECK(std::fabs(decoded[r * cols + c] - expected) <= largest * scale * 0x1p-20f);
+      }
+    }
+    std::vector<float> all(rows * cols);  // null ids: rows 0.. in order, scale 1
+    cuda::DequantizeRowsOnHost(blocks.data(), cuda::BlockFormatOf(dtype), nullptr, rows, cols,
+                               1.0f, all.data());
+    int64_t equal = 0;
+    for (size_t i = 0; i < all.size(); ++i) equal += all[i] == plain[i];
+    CHECK(equal >= static_cast<int64_t>(all.size()) * 9 / 10);  // most bit for bit
+  }
+  CHECK_THROWS_WITH(cuda::BlockFormatOf(DType::kBF16), Contains("bf16 is not a block format"));
+}
+
 TEST_CASE("cuda: tensors round-trip and describe the device", "[cuda]") {
   if (!DeviceOrSkip()) return;
   auto backend = MakeBackend("cuda");

@@ -152,6 +152,8 @@ bool MultipliesBlockFormats(const Backend& backend) {
   return true;
 }
 
+bool Backend::PrefersBlockFormats() const { return MultipliesBlockFormats(*this); }
+
 std::span<const std::string_view> AvailableBackends() {
   // Default first: the fastest backend this build has that this machine can run. The cuda
   // backend is listed only where a device is present (CudaUnavailableReason() says why not).

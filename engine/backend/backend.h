@@ -110,6 +110,10 @@ class Backend {
   // Whether `op` is implemented when its weight operand has type `weight_dtype`
   // (for ops without weights, the activation type, f32).
   virtual bool Supports(Op op, DType weight_dtype) const = 0;
+  // Whether `--weights auto` keeps a GGUF file's blocks as stored ("native") on this
+  // backend rather than widening them to bf16: by default, wherever it multiplies every
+  // block format (MultipliesBlockFormats).
+  virtual bool PrefersBlockFormats() const;
 
   // ---- memory
   virtual Tensor Allocate(const Shape& shape, DType dtype) = 0;

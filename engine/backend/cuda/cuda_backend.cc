@@ -59,12 +59,18 @@ class CudaBackend final : public Backend {
     switch (op) {
       case Op::kMatMul:
       case Op::kEmbedding:
+        return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16 ||
+               IsBlockFormat(weight_dtype);
       case Op::kCopyRows:
         return weight_dtype == DType::kF32 || weight_dtype == DType::kBF16;
       default:
         return weight_dtype == DType::kF32;
     }
   }
+
+  // Block formats decode to float32 and multiply in float32 here (cuda_matmul.h): correct,
+  // but slower than bf16 on the tensor cores, so `--weights auto` picks bf16.
+  bool PrefersBlockFormats() const override { return false; }
 
   Tensor Allocate(const Shape& shape, DType dtype) override {
     const size_t bytes = StorageBytes(shape, dtype);
@@ -108,6 +114,13 @@ class CudaBackend final : public Backend {
   void DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                    const Tensor& out) override {
     const int32_t* ids = staging_.Stage(tokens, "embedding token ids");
+    if (IsBlockFormat(table.dtype())) {
+      GEMMETER_CUDA(cuda::LaunchDequantizeRows(table.data(), cuda::BlockFormatOf(table.dtype()),
+                                               ids, static_cast<int64_t>(tokens.size()),
+                                               table.cols(), scale, Data<float>(out), stream()),
+                    "embedding of {} tokens from {}", tokens.size(), table);
+      return;
+    }
     GEMMETER_CUDA(cuda::LaunchEmbedding(table.data(), table.dtype() == DType::kBF16, ids,
                                         static_cast<int64_t>(tokens.size()), table.cols(), scale,
                                         Data<float>(out), stream()),

@@ -12,6 +12,19 @@ namespace gemmeter::cuda {
 
 using Stream = void*;  // cudaStream_t
 
+// The GGUF block formats the kernels decode (cuda_dequant.cu; layouts in
+// engine/core/quant_blocks.h).
+enum class BlockFormat { kQ8_0, kQ4_0, kQ5_0, kQ4_K, kQ5_K, kQ6_K };
+// out[r, :] = row rows[r] (row r when rows is null) of a [*, cols] matrix of blocks,
+// decoded to float32 and times scale: embedding lookups (rows = token ids) and whole
+// weight matrices before a float32 matmul. cols is a whole number of blocks.
+int LaunchDequantizeRows(const void* blocks, BlockFormat format, const int32_t* rows,
+                         int64_t count, int64_t cols, float scale, float* out, Stream stream);
+// The same decoding run on the host, on host memory (the decoders are host-and-device
+// functions): tests hold it to the plain decoders on machines without a GPU.
+void DequantizeRowsOnHost(const void* blocks, BlockFormat format, const int32_t* rows,
+                          int64_t count, int64_t cols, float scale, float* out);
+
 // out[t, :] = table[tokens[t], :] * scale; the table is float32 or bf16 (table_bf16).
 int LaunchEmbedding(const void* table, bool table_bf16, const int32_t* tokens, int64_t count,
                     int64_t cols, float scale, float* out, Stream stream);

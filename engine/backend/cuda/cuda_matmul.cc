@@ -26,10 +26,21 @@ uint32_t AlignmentOf(const void* pointer) {
 
 }  // namespace
 
+BlockFormat BlockFormatOf(DType dtype) {
+  switch (dtype) {
+    case DType::kQ8_0: return BlockFormat::kQ8_0;
+    case DType::kQ4_0: return BlockFormat::kQ4_0;
+    case DType::kQ5_0: return BlockFormat::kQ5_0;
+    case DType::kQ4_K: return BlockFormat::kQ4_K;
+    case DType::kQ5_K: return BlockFormat::kQ5_K;
+    case DType::kQ6_K: return BlockFormat::kQ6_K;
+    default: Fail("cuda: {} is not a block format", DTypeName(dtype));
+  }
+}
 
 CublasLtMatMul::CublasLtMatMul(std::shared_ptr<DeviceContext> context)
     : context_(std::move(context)), workspace_(context_), activations_bf16_(context_),
-      product_(context_) {
+      product_(context_), decoded_weights_(context_) {
   GEMMETER_CUBLAS(CublasLt().Create(&handle_), "creating a cuBLASLt handle");
 }
 
@@ -123,6 +134,15 @@ void CublasLtMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& ou
     GEMMETER_CUDA(cudaMemsetAsync(result, 0, sizeof(float) * m * n, stream), "{}", what());
     if (!separate_epilogue && epilogue.accumulate) return;  // out + 0
   } else {
+    const void* weights = weight.data();
+    if (IsBlockFormat(weight.dtype())) {
+      auto* decoded = static_cast<float*>(decoded_weights_.Get(sizeof(float) * n * k,
+                                                               "decoded block-format weights"));
+      GEMMETER_CUDA(LaunchDequantizeRows(weights, BlockFormatOf(weight.dtype()), nullptr, n, k,
+                                         1.0f, decoded, stream),
+                    "decoding {}", weight);
+      weights = decoded;
+    }
     const void* activations = x.data();
     if (bf16) {
       auto* rounded = static_cast<uint16_t*>(activations_bf16_.Get(sizeof(uint16_t) * m * k,
@@ -131,13 +151,13 @@ void CublasLtMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& ou
                     "{}", what());
       activations = rounded;
     }
-    const Key key{m, n, k, bf16, AlignmentOf(weight.data()), AlignmentOf(activations),
+    const Key key{m, n, k, bf16, AlignmentOf(weights), AlignmentOf(activations),
                   AlignmentOf(result)};
     const Plan& plan = PlanFor(key);
     const float alpha = 1.0f;
     const float beta = !separate_epilogue && epilogue.accumulate ? 1.0f : 0.0f;
     void* workspace = workspace_.Get(kWorkspaceBytes, "cuBLASLt workspace");
-    GEMMETER_CUBLAS(CublasLt().Matmul(handle_, plan.desc, &alpha, weight.data(), plan.a, activations,
+    GEMMETER_CUBLAS(CublasLt().Matmul(handle_, plan.desc, &alpha, weights, plan.a, activations,
                                    plan.b, &beta, result, plan.c, result, plan.c, &plan.algo,
                                    workspace, kWorkspaceBytes, stream),
                     "{}", what());

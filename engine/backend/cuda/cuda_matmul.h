@@ -1,7 +1,10 @@
 // The CUDA backend's matmul: out[M, N] = epilogue(x[M, K] W[N, K]^T) through cuBLASLt.
 // float32 weights multiply in full float32 (CUBLAS_COMPUTE_32F, no TF32); bf16 weights
 // take bf16 activations (x rounded to nearest even) with float32 accumulation and a
-// float32 result, as the CPU backends' bf16 path does.
+// float32 result, as the CPU backends' bf16 path does. GGUF block formats stay as blocks
+// in device memory and are decoded to a float32 copy of the matrix before each matmul,
+// which then runs as float32: the CPU backends' arithmetic (dequantized weights, float32
+// activations). Kernels that multiply the blocks directly (decode GEMV) are the next step.
 #pragma once
 
 #include <cublasLt.h>
@@ -13,8 +16,12 @@
 
 #include "engine/backend/backend.h"
 #include "engine/backend/cuda/cuda_device.h"
+#include "engine/backend/cuda/cuda_kernels.h"
 
 namespace gemmeter::cuda {
+
+// The device decoders' name for a GGUF block format (Error for any other dtype).
+BlockFormat BlockFormatOf(DType dtype);
 
 class CublasLtMatMul {
  public:
@@ -23,7 +30,7 @@ class CublasLtMatMul {
   CublasLtMatMul(const CublasLtMatMul&) = delete;
   CublasLtMatMul& operator=(const CublasLtMatMul&) = delete;
 
-  // Arguments checked by Backend::MatMul; weight f32 or bf16.
+  // Arguments checked by Backend::MatMul; weight f32, bf16 or a block format.
   void Run(const Tensor& x, const Tensor& weight, const Tensor& out,
            const MatMulEpilogue& epilogue);
   // cuBLASLt's version, for Describe().
@@ -46,6 +53,7 @@ class CublasLtMatMul {
   DeviceScratch workspace_;
   DeviceScratch activations_bf16_;  // x rounded to bf16
   DeviceScratch product_;           // x W^T before an epilogue cuBLASLt does not apply
+  DeviceScratch decoded_weights_;   // a block-format weight decoded to float32
   std::map<Key, Plan> plans_;
 };
 
