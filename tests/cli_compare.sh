@@ -6,9 +6,7 @@
 # missing field. The comparison it writes is itself a valid report that renders.
 set -u
 gemmeter="$1"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+source "$(dirname "$0")/scratch.sh"
 
 PROVENANCE='"provenance": {"gemmeter_version": "0.1.0", "git_commit": "abc", "build_type": "release",
  "compiler": "gcc 12", "compiler_flags": "-O3", "libraries": "fmt 9", "cpu_model": "test CPU",

@@ -4,9 +4,7 @@
 set -u
 gemmeter="$1"
 fixtures="$2"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+source "$(dirname "$0")/scratch.sh"
 
 # expect_error STATUS PATTERN -- ARGS...: runs gemmeter ARGS, checks status and stderr.
 expect_error() {

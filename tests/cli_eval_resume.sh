@@ -5,8 +5,7 @@
 # Needs the default model and the datasets; exits 77 (skipped) without them.
 set -u
 source "$(dirname "$0")/needs_model_and_data.sh" "$@"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/scratch.sh"
 
 args=(eval --tasks piqa --limit 8 --batch-tokens 24 --data-dir "$data")
 run() { "$gemmeter" "${args[@]}" "$@"; }

@@ -6,10 +6,7 @@
 #   cli_reports.sh GEMMETER GEMMETER_BENCH TINY_CHECKPOINT DATASETS
 set -u
 gemmeter="$1" bench="$2" tiny="$3" data="${GEMMETER_DATASETS:-$4}"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/scratch.sh"
 
 # valid FILE KIND: `report validate` accepts FILE as a KIND report, and it renders to HTML
 # (one chart at least) and markdown.

@@ -8,10 +8,7 @@
 # (skipped) without them.
 set -u
 source "$(dirname "$0")/needs_model_and_data.sh" "$@"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/scratch.sh"
 
 args=(eval --tasks piqa,mmlu --subjects anatomy --limit 12 --data-dir "$data")
 "$gemmeter" "${args[@]}" --out "$tmp/single.json" >/dev/null 2>"$tmp/single.log" ||

@@ -10,10 +10,7 @@
 # and the datasets; exits 77 (skipped) without them.
 set -u
 source "$(dirname "$0")/needs_model_and_data.sh" "$@"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/scratch.sh"
 
 cat >"$tmp/suite.json" <<JSON
 {"name": "cli-test", "data_dir": "$data",

@@ -11,8 +11,7 @@ set -u
 source "$(dirname "$0")/needs_model_and_data.sh" "$@"
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/slurm_cluster.sh"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$here/scratch.sh"  # after slurm_cluster.sh: keeps its $tmp
 
 docs=60
 cat >"$tmp/suite.json" <<JSON

@@ -8,8 +8,7 @@
 set -u
 source "$(dirname "$0")/needs_model_and_data.sh" "$@"
 suite="$3"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/scratch.sh"
 start=$SECONDS
 GEMMETER_DATASETS="$data" "$gemmeter" suite run "$suite" --out "$tmp/out" >"$tmp/run.md" 2>"$tmp/run.log" ||
   { tail -30 "$tmp/run.log"; echo "FAIL: the suite did not complete"; exit 1; }
