@@ -333,6 +333,9 @@ void AddAttentionCases(std::vector<OpCase>& out) {
       {.heads = 2, .kv_heads = 1, .head_dim = 256, .window = 33, .sequences = S{{33, 0}}},
       {.heads = 16, .kv_heads = 8, .head_dim = 128, .window = 8, .sequences = S{{7, 2}}},
       {.heads = 4, .kv_heads = 1, .head_dim = 24, .sequences = S{{5, 11}}},  // odd head width
+      // a head width of 48: AVX-512 passes of 32 value columns end with one of 16; 76 keys,
+      // more than one key tile
+      {.heads = 2, .kv_heads = 1, .head_dim = 48, .sequences = S{{6, 70}}},
       {.heads = 8, .kv_heads = 4, .head_dim = 256, .window = 512, .sequences = S{{1, 1000}}},
       {.heads = 4, .kv_heads = 1, .head_dim = 256, .score_std = 10, .sequences = S{{7, 0}}},
       // several sequences in one call: separate caches, one shared cache, an empty one

@@ -31,17 +31,25 @@ Fn PickByIsa(Fn avx512, Fn avx2, Fn portable) {
 }  // namespace gemmeter::cpu
 
 #if GEMMETER_HAVE_X86_ISAS
-// Defines `ret name params` calling `impl args` in the variant SelectedIsa() names.
-#define GEMMETER_DISPATCH(ret, name, impl, params, args)                              \
-  __attribute__((target("arch=x86-64-v4"))) ret name##Avx512 params { return impl args; } \
-  __attribute__((target("arch=x86-64-v3"))) ret name##Avx2 params { return impl args; }   \
-  ret name##Portable params { return impl args; }                                     \
-  ret name params {                                                                   \
-    static const auto chosen =                                                        \
-        ::gemmeter::cpu::PickByIsa(&name##Avx512, &name##Avx2, &name##Portable);      \
-    return chosen args;                                                               \
+// Defines `ret name params` calling, in the variant SelectedIsa() names, avx512_impl,
+// avx2_impl or portable_impl with `args`: one body (a template) instantiated for each
+// instruction set's registers. Parenthesize an impl that has commas.
+#define GEMMETER_DISPATCH_EACH(ret, name, params, args, avx512_impl, avx2_impl, portable_impl) \
+  __attribute__((target("arch=x86-64-v4"))) ret name##Avx512 params {                       \
+    return avx512_impl args;                                                                \
+  }                                                                                         \
+  __attribute__((target("arch=x86-64-v3"))) ret name##Avx2 params { return avx2_impl args; } \
+  ret name##Portable params { return portable_impl args; }                                  \
+  ret name params {                                                                         \
+    static const auto chosen =                                                              \
+        ::gemmeter::cpu::PickByIsa(&name##Avx512, &name##Avx2, &name##Portable);            \
+    return chosen args;                                                                     \
   }
 #else
-#define GEMMETER_DISPATCH(ret, name, impl, params, args) \
-  ret name params { return impl args; }
+#define GEMMETER_DISPATCH_EACH(ret, name, params, args, avx512_impl, avx2_impl, portable_impl) \
+  ret name params { return portable_impl args; }
 #endif
+// Defines `ret name params` calling `impl args` in the variant SelectedIsa() names: the
+// same body compiled for each instruction set.
+#define GEMMETER_DISPATCH(ret, name, impl, params, args) \
+  GEMMETER_DISPATCH_EACH(ret, name, params, args, impl, impl, impl)

@@ -21,74 +21,96 @@ namespace {
 constexpr int64_t kKeyBlock = 64;    // keys per tile: K and V tiles of 64 x 256 floats fit in L2
 constexpr int64_t kQueryBlock = 16;  // queries per task, sharing each K/V tile
 
-// 16 floats (one zmm; two ymm or four xmm where narrower): explicit vector accumulators
-// keep the register blocks below in registers, where arrays indexed in loops would live
-// on the stack.
+// Register blocks of float vectors: explicit vector accumulators keep the blocks below in
+// registers, where arrays indexed in loops would live on the stack. Each instruction set
+// gets blocks its registers hold: with AVX-512 (32 registers of 16 floats) V16 and a
+// 4 x 4 block of scores; with AVX2 and narrower (16 registers of 8 floats or fewer) V8
+// and 4 x 2 blocks, where the 4 x 4 block of V16 (32 ymm) spilled to the stack and made
+// AVX2 prefill 3.6x slower.
 typedef float V16 __attribute__((vector_size(64)));
+typedef float V8 __attribute__((vector_size(32)));
 
-__attribute__((always_inline)) inline V16 Load16(const float* p) {
-  V16 v;
+template <class V>
+constexpr int64_t kLanes = sizeof(V) / sizeof(float);
+
+template <class V>
+__attribute__((always_inline)) inline V LoadV(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-__attribute__((always_inline)) inline float Sum16(V16 v) {
+template <class V>
+__attribute__((always_inline)) inline float SumV(V v) {
   float s = 0.0f;
-  for (int i = 0; i < 16; ++i) s += v[i];
+  for (int i = 0; i < kLanes<V>; ++i) s += v[i];
   return s;
 }
 
 // A 4 x 4 block of scores: out[a][b] = q_a . k_b for four query rows (`q_stride` apart)
-// and four key rows (`k_stride` apart), dim a multiple of 16. Sixteen accumulators and
-// eight loads per step keep the FMA units, not the loads, the limit.
-GEMMETER_KERNEL_BODY void Dot4x4Impl(const float* q, int64_t q_stride, const float* k, int64_t k_stride, int64_t dim,
-            float out[4][4]) {
-  V16 s[4][4] = {};
-  for (int64_t d = 0; d < dim; d += 16) {
-    const V16 a[4] = {Load16(q + d), Load16(q + q_stride + d), Load16(q + 2 * q_stride + d),
-                      Load16(q + 3 * q_stride + d)};
-    const V16 b[4] = {Load16(k + d), Load16(k + k_stride + d), Load16(k + 2 * k_stride + d),
-                      Load16(k + 3 * k_stride + d)};
+// and four key rows (`k_stride` apart), dim a multiple of 16; kKeys key rows per pass.
+// Four query loads, kKeys key loads and 4 kKeys accumulators per step keep the FMA units,
+// not the loads, the limit.
+template <class V, int kKeys>
+GEMMETER_KERNEL_BODY void Dot4x4Impl(const float* q, int64_t q_stride, const float* k,
+                                     int64_t k_stride, int64_t dim, float out[4][4]) {
+  for (int k0 = 0; k0 < 4; k0 += kKeys) {
+    V s[4][kKeys] = {};
+    for (int64_t d = 0; d < dim; d += kLanes<V>) {
+      V a[4], b[kKeys];
+      for (int i = 0; i < 4; ++i) a[i] = LoadV<V>(q + i * q_stride + d);
+      for (int j = 0; j < kKeys; ++j) b[j] = LoadV<V>(k + (k0 + j) * k_stride + d);
+      for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < kKeys; ++j) s[i][j] += a[i] * b[j];
+      }
+    }
     for (int i = 0; i < 4; ++i) {
-      for (int j = 0; j < 4; ++j) s[i][j] += a[i] * b[j];
+      for (int j = 0; j < kKeys; ++j) out[i][k0 + j] = SumV(s[i][j]);
     }
   }
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) out[i][j] = Sum16(s[i][j]);
-  }
 }
-GEMMETER_DISPATCH(void, Dot4x4, Dot4x4Impl,
-                  (const float* q, int64_t q_stride, const float* k, int64_t k_stride, int64_t dim, float out[4][4]),
-                  (q, q_stride, k, k_stride, dim, out))
+GEMMETER_DISPATCH_EACH(void, Dot4x4,
+                       (const float* q, int64_t q_stride, const float* k, int64_t k_stride,
+                        int64_t dim, float out[4][4]),
+                       (q, q_stride, k, k_stride, dim, out), (Dot4x4Impl<V16, 4>),
+                       (Dot4x4Impl<V8, 2>), (Dot4x4Impl<V8, 2>))
 
 // acc[a] = acc[a] * alpha[a] + sum_j p[a][j] v_j for four rows a (row stride Dh of acc,
-// kKeyBlock of p) over n value rows `v_stride` apart, 32 columns at a time held in
-// registers (8 x 16 floats); dim a multiple of 16.
-GEMMETER_KERNEL_BODY void AccumulateValues4Impl(float* acc, const float* alpha, const float* p, const float* v,
-                       int64_t v_stride, int64_t n, int64_t dim) {
-  for (int64_t d0 = 0; d0 < dim; d0 += 32) {
-    const int halves = dim - d0 >= 32 ? 2 : 1;
-    V16 a[4][2] = {};
+// kKeyBlock of p) over n value rows `v_stride` apart, kGroups vectors of columns at a
+// time held in registers (4 kGroups accumulators); dim a multiple of 16.
+template <class V, int kGroups>
+GEMMETER_KERNEL_BODY void AccumulateValues4Impl(float* acc, const float* alpha, const float* p,
+                                                const float* v, int64_t v_stride, int64_t n,
+                                                int64_t dim) {
+  constexpr int64_t kLanesV = kLanes<V>;
+  for (int64_t d0 = 0; d0 < dim; d0 += kGroups * kLanesV) {
+    const int64_t groups = std::min<int64_t>(kGroups, (dim - d0) / kLanesV);
+    V a[4][kGroups] = {};
     for (int r = 0; r < 4; ++r) {
-      for (int h = 0; h < halves; ++h) a[r][h] = Load16(acc + r * dim + d0 + 16 * h) * alpha[r];
+      for (int h = 0; h < groups; ++h) {
+        a[r][h] = LoadV<V>(acc + r * dim + d0 + kLanesV * h) * alpha[r];
+      }
     }
     for (int64_t j = 0; j < n; ++j) {
       const float* vj = v + j * v_stride + d0;
-      const V16 x0 = Load16(vj);
-      const V16 x1 = halves == 2 ? Load16(vj + 16) : V16{};
+      V x[kGroups];
+      for (int h = 0; h < kGroups; ++h) x[h] = h < groups ? LoadV<V>(vj + kLanesV * h) : V{};
       for (int r = 0; r < 4; ++r) {
         const float w = p[r * kKeyBlock + j];
-        a[r][0] += w * x0;
-        a[r][1] += w * x1;
+        for (int h = 0; h < kGroups; ++h) a[r][h] += w * x[h];
       }
     }
     for (int r = 0; r < 4; ++r) {
-      for (int h = 0; h < halves; ++h) std::memcpy(acc + r * dim + d0 + 16 * h, &a[r][h], 64);
+      for (int h = 0; h < groups; ++h) {
+        std::memcpy(acc + r * dim + d0 + kLanesV * h, &a[r][h], sizeof(V));
+      }
     }
   }
 }
-GEMMETER_DISPATCH(void, AccumulateValues4, AccumulateValues4Impl,
-                  (float* acc, const float* alpha, const float* p, const float* v, int64_t v_stride, int64_t n, int64_t dim),
-                  (acc, alpha, p, v, v_stride, n, dim))
+GEMMETER_DISPATCH_EACH(void, AccumulateValues4,
+                       (float* acc, const float* alpha, const float* p, const float* v,
+                        int64_t v_stride, int64_t n, int64_t dim),
+                       (acc, alpha, p, v, v_stride, n, dim), (AccumulateValues4Impl<V16, 2>),
+                       (AccumulateValues4Impl<V8, 2>), (AccumulateValues4Impl<V8, 2>))
 
 // Head dims that are not a multiple of 16 (tests' small ones): the same sums, scalar.
 void AccumulateValuesScalar(float* acc, const float* alpha, const float* p, const float* v,
