@@ -20,6 +20,7 @@ namespace {
 
 constexpr int64_t kKeyBlock = 64;    // keys per tile: K and V tiles of 64 x 256 floats fit in L2
 constexpr int64_t kQueryBlock = 16;  // queries per task, sharing each K/V tile
+constexpr int64_t kSplitKeys = 256;  // keys per share of a split decode task (4 tiles)
 
 // Register blocks of float vectors: explicit vector accumulators keep the blocks below in
 // registers, where arrays indexed in loops would live on the stack. Each instruction set
@@ -184,8 +185,19 @@ GEMMETER_DISPATCH(float, SoftmaxTileRow, SoftmaxTileRowImpl,
 // 4); per tile of keys, the scores of all rows are one register-blocked product (Dot4x4),
 // each row's visible keys (causal, window) update its online softmax, and the
 // probabilities times the values are a second one (AccumulateValues4).
+// With `partial`, only the keys at positions [keys.from, keys.to) are visited and each
+// row's unnormalized state is written there instead of out (a share of a split task).
+struct KeySpan {
+  int64_t from = 0;
+  int64_t to = std::numeric_limits<int64_t>::max();
+};
+// Per (query, head) row of a task: max, sum, then Dh accumulated values.
+struct Partial {
+  std::vector<float> rows;
+};
+
 void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const AttentionParams& p,
-                 float* out) {
+                 float* out, KeySpan keys = {}, Partial* partial = nullptr) {
   const int64_t Dh = p.head_dim;
   const int64_t group = p.num_heads / p.num_kv_heads;
   const int64_t q_stride = int64_t{p.num_heads} * Dh;
@@ -213,9 +225,9 @@ void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const Atten
   const int64_t key_begin = p.window > 0 ? std::max<int64_t>(0, first_pos - p.window + 1) : 0;
   // Tiles never straddle two ranges (a shared prefix and the sequence's own rows).
   for (const HostKvRange& range : w.kv) {
-    for (int64_t k0 = std::max(key_begin, range.begin); k0 <= last_pos && k0 < range.end;
-         k0 += kKeyBlock) {
-      const int64_t k1 = std::min({last_pos + 1, k0 + kKeyBlock, range.end});
+    for (int64_t k0 = std::max({key_begin, range.begin, keys.from});
+         k0 <= last_pos && k0 < range.end && k0 < keys.to; k0 += kKeyBlock) {
+      const int64_t k1 = std::min({last_pos + 1, k0 + kKeyBlock, range.end, keys.to});
       const int64_t n = k1 - k0;
       const float* keys = range.keys + (k0 - range.begin) * kv_stride + g * Dh;
       const float* values = range.values + (k0 - range.begin) * kv_stride + g * Dh;
@@ -258,6 +270,16 @@ void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const Atten
       }
     }
   }
+  if (partial != nullptr) {
+    partial->rows.resize(static_cast<size_t>(rows * (Dh + 2)));
+    for (int64_t r = 0; r < rows; ++r) {
+      float* dst = partial->rows.data() + r * (Dh + 2);
+      dst[0] = st[r].max;
+      dst[1] = st[r].sum;
+      std::copy_n(acc.data() + r * Dh, Dh, dst + 2);
+    }
+    return;
+  }
   for (int64_t i = q_begin; i < q_end; ++i) {
     for (int64_t hg = 0; hg < group; ++hg) {
       const int64_t r = (i - q_begin) * group + hg;
@@ -270,24 +292,92 @@ void AttendBlock(const AttentionWork& w, int64_t g, int64_t q_begin, const Atten
 
 }  // namespace
 
+// Combines the shares of a split task (the softmax of the union of their keys):
+// m = max_s m_s; l = sum_s l_s e^(m_s - m); out = sum_s acc_s e^(m_s - m) / l. A share a
+// row saw no key of has m_s = -inf and weighs 0.
+void MergeShares(const AttentionWork& w, int64_t g, const AttentionParams& p,
+                 std::span<const Partial> shares) {
+  const int64_t Dh = p.head_dim;
+  const int64_t group = p.num_heads / p.num_kv_heads;
+  const int64_t q_stride = int64_t{p.num_heads} * Dh;
+  std::vector<float> acc(static_cast<size_t>(Dh));
+  for (int64_t i = 0; i < w.count; ++i) {
+    for (int64_t hg = 0; hg < group; ++hg) {
+      const int64_t r = i * group + hg;
+      float m = -std::numeric_limits<float>::infinity();
+      for (const Partial& share : shares) m = std::max(m, share.rows[r * (Dh + 2)]);
+      float sum = 0.0f;
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (const Partial& share : shares) {
+        const float* row = share.rows.data() + r * (Dh + 2);
+        if (row[1] == 0.0f) continue;  // no visible key in this share
+        const float weight = std::exp(row[0] - m);
+        sum += row[1] * weight;
+        for (int64_t d = 0; d < Dh; ++d) acc[d] += row[2 + d] * weight;
+      }
+      float* o = w.out + i * q_stride + (g * group + hg) * Dh;
+      const float inv = 1.0f / sum;
+      for (int64_t d = 0; d < Dh; ++d) o[d] = acc[d] * inv;
+    }
+  }
+}
+
 void Attention(std::span<const AttentionWork> sequences, const AttentionParams& p) {
   // Tasks over every sequence of the batch at once: (sequence, kv head, query block). A
   // batch of many short sequences (evaluation's continuations) keeps every thread busy
   // with one parallel region, where one region per sequence would leave threads idle.
+  // A sequence of one query block (decode) over more than kSplitKeys keys is split into
+  // shares of kSplitKeys keys, merged afterwards (flash-decoding): otherwise one thread
+  // would walk a long context alone. The split depends on the sequence only, never on
+  // the thread count, so results do not either.
   struct Task {
     const AttentionWork* work;
     int64_t g, q_begin;
+    KeySpan keys;
+    int64_t split = -1;  // index into `splits`, or -1
+  };
+  struct Split {
+    const AttentionWork* work;
+    int64_t g;
+    std::vector<Partial> shares;
   };
   std::vector<Task> tasks;
+  std::vector<Split> splits;
   for (const AttentionWork& w : sequences) {
+    const int64_t last_pos = w.start + w.count - 1;
+    const int64_t first_key = p.window > 0 ? std::max<int64_t>(0, w.start - p.window + 1) : 0;
+    const bool split = w.count > 0 && w.count <= kQueryBlock && last_pos + 1 - first_key > kSplitKeys;
     for (int64_t g = 0; g < p.num_kv_heads; ++g) {
-      for (int64_t q0 = 0; q0 < w.count; q0 += kQueryBlock) tasks.push_back({&w, g, q0});
+      if (!split) {
+        for (int64_t q0 = 0; q0 < w.count; q0 += kQueryBlock) tasks.push_back({&w, g, q0});
+        continue;
+      }
+      const auto index = static_cast<int64_t>(splits.size());
+      Split& s = splits.emplace_back(Split{&w, g, {}});
+      for (int64_t from = first_key; from <= last_pos; from += kSplitKeys) {
+        tasks.push_back({&w, g, 0, {from, from + kSplitKeys}, index});
+      }
+      s.shares.resize(static_cast<size_t>((last_pos + 1 - first_key + kSplitKeys - 1) / kSplitKeys));
     }
   }
-  const auto n = static_cast<int64_t>(tasks.size());
-  ParallelChunks(n, 1, [&](int64_t begin, int64_t end) {
+  // Each split task's share, by position in its split.
+  std::vector<Partial*> share_of(tasks.size(), nullptr);
+  for (size_t t = 0, next = 0; t < tasks.size(); ++t) {
+    if (tasks[t].split < 0) continue;
+    if (t == 0 || tasks[t - 1].split != tasks[t].split) next = 0;
+    share_of[t] = &splits[static_cast<size_t>(tasks[t].split)].shares[next++];
+  }
+  ParallelChunks(static_cast<int64_t>(tasks.size()), 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
-      AttendBlock(*tasks[t].work, tasks[t].g, tasks[t].q_begin, p, tasks[t].work->out);
+      const Task& task = tasks[static_cast<size_t>(t)];
+      AttendBlock(*task.work, task.g, task.q_begin, p, task.work->out, task.keys,
+                  share_of[static_cast<size_t>(t)]);
+    }
+  });
+  ParallelChunks(static_cast<int64_t>(splits.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const Split& s = splits[static_cast<size_t>(i)];
+      MergeShares(*s.work, s.g, p, s.shares);
     }
   });
 }
