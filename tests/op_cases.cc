@@ -356,8 +356,8 @@ void AddAttentionCases(std::vector<OpCase>& out) {
        .sequences = S{{30, 40, {33}}, {1, 63, {1, 60}}}},
       {.heads = 4, .kv_heads = 1, .head_dim = 24, .window = 512,
        .sequences = S{{4, 3, {3}}, {4, 3, {0, 3}}}, .shared_cache = true},
-      // decode split into shares of 256 keys, merged: a window of 300 (two shares), and
-      // continuations over a 450-position shared prefix (a share across its boundary)
+      // decode split into shares of 64 keys, merged: a window of 300, and continuations
+      // over a 450-position shared prefix (a share across its boundary)
       {.heads = 4, .kv_heads = 1, .head_dim = 256, .window = 300, .sequences = S{{1, 700}}},
       {.heads = 8, .kv_heads = 2, .head_dim = 64,
        .sequences = S{{2, 600, {450}}, {1, 520, {450}}}, .common_prefix = true},

@@ -20,7 +20,8 @@ namespace {
 
 constexpr int64_t kKeyBlock = 64;    // keys per tile: K and V tiles of 64 x 256 floats fit in L2
 constexpr int64_t kQueryBlock = 16;  // queries per task, sharing each K/V tile
-constexpr int64_t kSplitKeys = 256;  // keys per share of a split decode task (4 tiles)
+constexpr int64_t kSplitKeys = 64;   // keys per share of a split decode task (one tile)
+constexpr int64_t kFewTasks = 8;     // calls with fewer tasks split their decode tasks
 
 // Register blocks of float vectors: explicit vector accumulators keep the blocks below in
 // registers, where arrays indexed in loops would live on the stack. Each instruction set
@@ -326,10 +327,12 @@ void Attention(std::span<const AttentionWork> sequences, const AttentionParams& 
   // Tasks over every sequence of the batch at once: (sequence, kv head, query block). A
   // batch of many short sequences (evaluation's continuations) keeps every thread busy
   // with one parallel region, where one region per sequence would leave threads idle.
-  // A sequence of one query block (decode) over more than kSplitKeys keys is split into
-  // shares of kSplitKeys keys, merged afterwards (flash-decoding): otherwise one thread
-  // would walk a long context alone. The split depends on the sequence only, never on
-  // the thread count, so results do not either.
+  // When a call has fewer than kFewTasks such tasks (decode of a few sequences), a
+  // sequence of one query block over more than kSplitKeys keys is split into shares of
+  // kSplitKeys keys, merged afterwards (flash-decoding): otherwise one thread would walk
+  // the context alone. The split depends on the batch only, never on the thread count,
+  // so results do not either. Evaluation's batches of many continuations are not split:
+  // they have tasks enough, and shares would only add work.
   struct Task {
     const AttentionWork* work;
     int64_t g, q_begin;
@@ -343,10 +346,16 @@ void Attention(std::span<const AttentionWork> sequences, const AttentionParams& 
   };
   std::vector<Task> tasks;
   std::vector<Split> splits;
+  int64_t unsplit_tasks = 0;
+  for (const AttentionWork& w : sequences) {
+    unsplit_tasks += (w.count + kQueryBlock - 1) / kQueryBlock * p.num_kv_heads;
+  }
+  const bool few_tasks = unsplit_tasks < kFewTasks;
   for (const AttentionWork& w : sequences) {
     const int64_t last_pos = w.start + w.count - 1;
     const int64_t first_key = p.window > 0 ? std::max<int64_t>(0, w.start - p.window + 1) : 0;
-    const bool split = w.count > 0 && w.count <= kQueryBlock && last_pos + 1 - first_key > kSplitKeys;
+    const bool split = few_tasks && w.count > 0 && w.count <= kQueryBlock &&
+                       last_pos + 1 - first_key > kSplitKeys;
     for (int64_t g = 0; g < p.num_kv_heads; ++g) {
       if (!split) {
         for (int64_t q0 = 0; q0 < w.count; q0 += kQueryBlock) tasks.push_back({&w, g, q0});
