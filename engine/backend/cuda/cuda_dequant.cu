@@ -14,11 +14,10 @@
 #include <cstdint>
 
 #include "engine/backend/cuda/cuda_kernels.h"
+#include "engine/backend/cuda/cuda_launch.cuh"
 
 namespace gemmeter::cuda {
 namespace {
-
-constexpr int kThreads = 256;
 
 __host__ __device__ float HalfAt(const uint8_t* p) {
   const auto bits = static_cast<unsigned short>(p[0] | (p[1] << 8));
@@ -146,12 +145,10 @@ int64_t RowBytesOf(int64_t cols) {
 template <BlockFormat kFormat>
 int Launch(const void* blocks, const int32_t* rows, int64_t count, int64_t cols, float scale,
            float* out, Stream stream) {
-  const int64_t row_bytes = RowBytesOf<kFormat>(cols);
-  const int64_t grid = (count * cols + kThreads - 1) / kThreads;
-  const auto blocks_in_grid = static_cast<unsigned>(grid < 1 ? 1 : (grid > 65535 * 8 ? 65535 * 8 : grid));
-  DequantizeRowsKernel<kFormat><<<blocks_in_grid, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const uint8_t*>(blocks), row_bytes, rows, count, cols, scale, out);
-  return static_cast<int>(cudaGetLastError());
+  DequantizeRowsKernel<kFormat><<<GridFor(count * cols), kThreads, 0, AsStream(stream)>>>(
+      static_cast<const uint8_t*>(blocks), RowBytesOf<kFormat>(cols), rows, count, cols, scale,
+      out);
+  return LastError();
 }
 
 template <BlockFormat kFormat>

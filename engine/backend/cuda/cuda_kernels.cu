@@ -9,22 +9,11 @@
 #include <cstdint>
 
 #include "engine/backend/cuda/cuda_kernels.h"
+#include "engine/backend/cuda/cuda_launch.cuh"
 #include "engine/backend/cuda/cuda_reduce.cuh"
 
 namespace gemmeter::cuda {
 namespace {
-
-constexpr int kThreads = 256;
-
-cudaStream_t AsStream(Stream s) { return static_cast<cudaStream_t>(s); }
-
-// Enough blocks of kThreads for `count` elements, capped; kernels loop with a grid stride.
-unsigned GridFor(int64_t count) {
-  const int64_t blocks = (count + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks));
-}
-
-int LastError() { return static_cast<int>(cudaGetLastError()); }
 
 __device__ float GeluTanh(float x) {
   // gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
