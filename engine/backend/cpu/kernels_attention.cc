@@ -336,8 +336,9 @@ void Attention(std::span<const AttentionWork> sequences, const AttentionParams& 
   struct Task {
     const AttentionWork* work;
     int64_t g, q_begin;
-    KeySpan keys;
+    KeySpan keys = {};
     int64_t split = -1;  // index into `splits`, or -1
+    int64_t share = 0;   // its share of that split
   };
   struct Split {
     const AttentionWork* work;
@@ -364,23 +365,19 @@ void Attention(std::span<const AttentionWork> sequences, const AttentionParams& 
       const auto index = static_cast<int64_t>(splits.size());
       Split& s = splits.emplace_back(Split{&w, g, {}});
       for (int64_t from = first_key; from <= last_pos; from += kSplitKeys) {
-        tasks.push_back({&w, g, 0, {from, from + kSplitKeys}, index});
+        tasks.push_back({&w, g, 0, {from, from + kSplitKeys}, index,
+                         static_cast<int64_t>(s.shares.size())});
+        s.shares.emplace_back();
       }
-      s.shares.resize(static_cast<size_t>((last_pos + 1 - first_key + kSplitKeys - 1) / kSplitKeys));
     }
-  }
-  // Each split task's share, by position in its split.
-  std::vector<Partial*> share_of(tasks.size(), nullptr);
-  for (size_t t = 0, next = 0; t < tasks.size(); ++t) {
-    if (tasks[t].split < 0) continue;
-    if (t == 0 || tasks[t - 1].split != tasks[t].split) next = 0;
-    share_of[t] = &splits[static_cast<size_t>(tasks[t].split)].shares[next++];
   }
   ParallelChunks(static_cast<int64_t>(tasks.size()), 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       const Task& task = tasks[static_cast<size_t>(t)];
-      AttendBlock(*task.work, task.g, task.q_begin, p, task.work->out, task.keys,
-                  share_of[static_cast<size_t>(t)]);
+      Partial* share = task.split < 0 ? nullptr
+                                      : &splits[static_cast<size_t>(task.split)]
+                                             .shares[static_cast<size_t>(task.share)];
+      AttendBlock(*task.work, task.g, task.q_begin, p, task.work->out, task.keys, share);
     }
   });
   ParallelChunks(static_cast<int64_t>(splits.size()), 1, [&](int64_t begin, int64_t end) {
