@@ -107,10 +107,13 @@ uint64_t SplitMix(uint32_t seed, int64_t index) {
 }
 
 // Random bits with every binary16 scale set to `scale` / 64: values of order `scale`.
+// Imported as the model loader imports a GGUF file's blocks (a backend may rearrange them:
+// the onednn backend's row groups).
 Tensor RandomBlocks(Backend& backend, const Shape& shape, DType dtype, uint32_t seed,
                     float scale) {
   const size_t bytes = StorageBytes(shape, dtype);
-  std::vector<uint8_t> host(bytes);
+  auto owner = std::make_shared<std::vector<uint8_t>>(bytes);
+  std::vector<uint8_t>& host = *owner;
   for (size_t i = 0; i < bytes; i += 8) {
     const uint64_t r = SplitMix(seed, static_cast<int64_t>(i));
     std::memcpy(host.data() + i, &r, std::min<size_t>(8, bytes - i));
@@ -119,9 +122,7 @@ Tensor RandomBlocks(Backend& backend, const Shape& shape, DType dtype, uint32_t 
   for (size_t block = 0; block < bytes; block += BlockBytes(dtype)) {
     for (size_t offset : HalfScaleOffsets(dtype)) std::memcpy(&host[block + offset], &half, 2);
   }
-  Tensor t = backend.Allocate(shape, dtype);
-  backend.Upload(t, host.data(), dtype);
-  return t;
+  return backend.ImportWeights(shape, dtype, host.data(), owner);
 }
 
 }  // namespace

@@ -170,6 +170,7 @@ void AddEmbeddingCases(std::vector<OpCase>& out) {
     const std::vector<int64_t> widths = BlockWidths(d);
     add(d, {300, widths[0], 9, 25.3f}, BlockDecode());
     add(d, {50, widths[1], 1, 1.0f}, BlockDecode());
+    add(d, {320, widths[1], 5, 1.0f}, BlockDecode());  // whole 16-row groups
   }
 }
 
@@ -232,11 +233,15 @@ void AddMatMulCases(std::vector<OpCase>& out) {
     for (const MatMulCase& m : cases) add(d, m);
   }
   // Block formats at decode sizes (M <= 4: a GEMV on the blocks) and prefill sizes (a
-  // GEMM on widened panels), odd N, every epilogue step, both row widths.
+  // GEMM on widened panels), odd N, every epilogue step, both row widths; N of whole
+  // 16-row groups (64, 96, 160: the onednn backend's row groups) and not.
   for (DType d : kBlockDTypes) {
     for (int64_t k : BlockWidths(d)) {
       for (const MatMulCase& m : {
                MatMulCase{.m = 1, .k = k, .n = 257},
+               MatMulCase{.m = 1, .k = k, .n = 96},
+               MatMulCase{.m = 2, .k = k, .n = 160, .accumulate = true},
+               MatMulCase{.m = 9, .k = k, .n = 160, .gelu_tanh = true},
                MatMulCase{.m = 3, .k = k, .n = 64, .gelu_tanh = true, .multiply = true},
                MatMulCase{.m = 4, .k = k, .n = 33, .accumulate = true},
                MatMulCase{.m = 9, .k = k, .n = 100},

@@ -23,15 +23,16 @@ std::vector<uint16_t> ToBf16(const std::vector<float>& v) {
 
 // A weight-like operand of `dtype`, uploaded in that dtype (bf16 rounded here, on the
 // host, so the op's test does not depend on the backend's conversion). Block formats get
-// random blocks (RandomBlocks) whose values have the standard deviation of `values`.
+// random blocks (RandomBlocks) whose values have the standard deviation of `values`,
+// imported as the model loader imports them.
 Tensor WeightInput(Session& s, Rng& rng, std::string label, const Shape& shape, DType dtype,
                    const std::vector<float>& values) {
   if (IsBlockFormat(dtype)) {
     double sum_squares = 0;
     for (float v : values) sum_squares += double(v) * v;
     const double stddev = values.empty() ? 1.0 : std::sqrt(sum_squares / double(values.size()));
-    const auto blocks = RandomBlocks(rng, dtype, shape[0], shape.back(), stddev);
-    return s.Input(std::move(label), shape, dtype, blocks.data(), dtype);
+    return s.Weights(std::move(label), shape, dtype,
+                     RandomBlocks(rng, dtype, shape[0], shape.back(), stddev));
   }
   if (dtype == DType::kBF16) {
     const auto bits = ToBf16(values);

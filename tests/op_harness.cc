@@ -134,6 +134,18 @@ Tensor Session::Allocate(std::string label, const Shape& shape, DType dtype, boo
   return view;
 }
 
+Tensor Session::Weights(std::string label, const Shape& shape, DType dtype,
+                        const std::vector<uint8_t>& bytes) {
+  Check(IsBlockFormat(dtype) && shape.size() == 2, "op harness: {} is not a block matrix", label);
+  const size_t row_bytes = RowBytes(dtype, shape[1]);
+  Check(bytes.size() == static_cast<size_t>(shape[0]) * row_bytes, "op harness: {} size", label);
+  const size_t guard_bytes = static_cast<size_t>(GuardRows(shape[1])) * row_bytes;
+  auto host = std::make_shared<std::vector<uint8_t>>(bytes.size() + 2 * guard_bytes, 0xff);
+  std::copy(bytes.begin(), bytes.end(), host->begin() + static_cast<std::ptrdiff_t>(guard_bytes));
+  imported_.push_back({label, host, *host});
+  return backend_.ImportWeights(shape, dtype, host->data() + guard_bytes, host);
+}
+
 Tensor Session::Input(std::string label, const Shape& shape, DType dtype, const void* host,
                       DType host_dtype) {
   return Allocate(std::move(label), shape, dtype, true, host, host_dtype);
@@ -162,6 +174,12 @@ std::vector<float> Session::Read(const Tensor& view) {
 
 std::vector<std::string> Session::CheckIntegrity() {
   std::vector<std::string> problems = problems_;
+  for (const Imported& w : imported_) {
+    if (*w.host != w.snapshot) {
+      problems.push_back(fmt::format("{}: the imported weight's host bytes (or guards) changed",
+                                     w.label));
+    }
+  }
   for (const Tracked& t : tracked_) {
     std::vector<float> now(t.snapshot.size());
     backend_.Download(t.full, now.data());

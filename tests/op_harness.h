@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,13 @@ class Session {
   Tensor Input(std::string label, const Shape& shape, DType dtype, const void* host,
                DType host_dtype);
   Tensor Input(std::string label, const Shape& shape, const std::vector<float>& values);
+  // A block-format weight as the model loader hands it over: imported (ImportWeights)
+  // from host bytes with guard rows of all-ones bytes (NaN scales) before and after it, so
+  // a kernel that reads past its rows makes NaN. The host bytes, guards included, must be
+  // unchanged after the op. (A backend may keep its own copy: the onednn backend puts
+  // q8_0, q4_0 and q5_0 matrices of whole 16-row groups in row groups.)
+  Tensor Weights(std::string label, const Shape& shape, DType dtype,
+                 const std::vector<uint8_t>& bytes);
   // An output the op must fill completely; it starts as the sentinel.
   Tensor Output(std::string label, const Shape& shape);
   // An output the op reads first (in place, accumulate); starts as `values` (f32 host data
@@ -87,8 +95,14 @@ class Session {
   Tensor Allocate(std::string label, const Shape& shape, DType dtype, bool input, const void* host,
                   DType host_dtype);
 
+  struct Imported {
+    std::string label;
+    std::shared_ptr<std::vector<uint8_t>> host;  // guards, the weight's bytes, guards
+    std::vector<uint8_t> snapshot;
+  };
   Backend& backend_;
   std::vector<Tracked> tracked_;
+  std::vector<Imported> imported_;
   std::vector<std::string> problems_;
 };
 

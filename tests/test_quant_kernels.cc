@@ -13,12 +13,16 @@
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 
 #include "engine/backend/backend.h"
 #include "engine/backend/cpu/quant_kernels.h"
+#include "engine/backend/cpu/row_groups.h"
+#include "engine/core/quant_blocks.h"
 #include "engine/build_config.h"
 #include "engine/io/gguf.h"
 #include "engine/io/safetensors.h"
@@ -72,6 +76,81 @@ TEST_CASE("block kernels of every variant match gguf-py", "[quant_kernels]") {
   }
   CHECK(formats.size() == std::size(kBlockDTypes));
   fmt::print("block kernels: {} variants run here\n", cpu::AvailableIsas().size());
+}
+
+// Random blocks with finite scales near 2^-7 (RandomBlocks lives in the op harness).
+std::vector<uint8_t> RandomRows(std::mt19937& rng, DType dtype, int64_t rows, int64_t k) {
+  std::vector<uint8_t> bytes(RowBytes(dtype, k) * static_cast<size_t>(rows));
+  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
+  const size_t block_bytes = RowBytes(dtype, kBlockQ);
+  for (size_t at = 0; at < bytes.size(); at += block_bytes) {
+    const uint16_t half = static_cast<uint16_t>(0x2000 + rng() % 0x400);  // [2^-7, 2^-6)
+    std::memcpy(&bytes[at], &half, 2);
+  }
+  return bytes;
+}
+
+TEST_CASE("row groups hold the rows' bytes, rearranged", "[quant_kernels][row_groups]") {
+  std::mt19937 rng(11);
+  for (DType dtype : kBlockDTypes) {
+    CHECK(cpu::HasRowGroups(dtype) ==
+          (dtype == DType::kQ8_0 || dtype == DType::kQ4_0 || dtype == DType::kQ5_0));
+    if (!cpu::HasRowGroups(dtype)) continue;
+    INFO(DTypeName(dtype));
+    const int64_t rows = 48, k = 96;
+    const std::vector<uint8_t> plain = RandomRows(rng, dtype, rows, k);
+    std::vector<uint8_t> groups(plain.size()), row(RowBytes(dtype, k));
+    cpu::GroupRows(plain.data(), dtype, rows, k, groups.data());
+    CHECK(groups != plain);
+    for (int64_t r = 0; r < rows; ++r) {
+      cpu::UngroupRow(groups.data(), dtype, k, r, row.data());
+      CHECK(std::equal(row.begin(), row.end(), plain.begin() + r * row.size()));
+    }
+    // Layout (row_groups.h): row 17 (group 1, lane 1), block 2: its scale, then its
+    // payload byte p at 32 + 16 p + lane.
+    const size_t block_bytes = RowBytes(dtype, kBlockQ);
+    const uint8_t* block = plain.data() + 17 * row.size() + 2 * block_bytes;
+    const uint8_t* grouped = groups.data() + (3 + 2) * 16 * block_bytes;
+    CHECK(std::memcmp(grouped + 2, block, 2) == 0);
+    for (size_t p = 0; p + 2 < block_bytes; ++p) CHECK(grouped[32 + 16 * p + 1] == block[2 + p]);
+    CHECK_THROWS_WITH(cpu::GroupRows(plain.data(), dtype, 40, k, groups.data()),
+                      Catch::Contains("not whole groups of 16"));
+  }
+  CHECK_THROWS_WITH(cpu::UngroupRow(nullptr, DType::kQ4_K, 256, 0, nullptr),
+                    Catch::Contains("no row-group layout"));
+}
+
+// Budget: per block, four chains of 8 multiply-adds, two adds, one multiply-add by the
+// scale; then k / 32 blocks accumulated: error <= (k / 32 + 11) u sum|x w| (recursive
+// summation; w = d code is exact in float, so the decode adds nothing).
+TEST_CASE("row-group dot products of every variant match the dequantized rows",
+          "[quant_kernels][row_groups]") {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  for (cpu::Isa isa : cpu::AvailableIsas()) {
+    for (DType dtype : {DType::kQ8_0, DType::kQ4_0, DType::kQ5_0}) {
+      for (int64_t k : {32, 640, 2048}) {
+        INFO(cpu::IsaName(isa) << " " << DTypeName(dtype) << " k=" << k);
+        const std::vector<uint8_t> plain = RandomRows(rng, dtype, 16, k);
+        std::vector<uint8_t> groups(plain.size());
+        cpu::GroupRows(plain.data(), dtype, 16, k, groups.data());
+        std::vector<float> x(static_cast<size_t>(k)), w(static_cast<size_t>(k)), y(16);
+        for (float& v : x) v = normal(rng);
+        cpu::KernelsFor(dtype, isa).group_dot(x.data(), groups.data(), k, y.data());
+        for (int64_t r = 0; r < 16; ++r) {
+          DequantizeBlocks(dtype, plain.data() + r * RowBytes(dtype, k), w.data(), k);
+          double exact = 0, sum_abs = 0;
+          for (int64_t i = 0; i < k; ++i) {
+            exact += double(x[i]) * w[i];
+            sum_abs += std::fabs(double(x[i]) * w[i]);
+          }
+          const double budget = (double(k) / 32 + 11) * kU * sum_abs;
+          INFO("row " << r << ": " << y[r] << " vs " << exact << ", budget " << budget);
+          CHECK(std::fabs(y[r] - exact) <= budget);
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("a block whose scale is NaN decodes to NaN in every variant", "[quant_kernels]") {

@@ -62,9 +62,11 @@ std::string_view OpName(Op op) {
 }
 
 Tensor Backend::ImportWeights(const Shape& shape, DType dtype, const void* host,
-                              std::shared_ptr<const void> /*keep_alive*/) {
+                              std::shared_ptr<const void> /*keep_alive*/,
+                              const ReleaseHostBytes& release) {
   Tensor t = Allocate(shape, dtype);
   Upload(t, host, dtype);
+  if (release) release(host, t.bytes());
   return t;
 }
 

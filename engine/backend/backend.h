@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -123,8 +124,12 @@ class Backend {
   // keeps valid, such as a memory-mapped file: host backends use the bytes in place, so
   // resident memory holds the weights once (as llama.cpp's mmap does); device backends
   // copy them. Ops never write weights. The default allocates and uploads.
+  // A backend that copies calls `release` (when set) on each stretch of `host` it has
+  // copied, so that the source can let those pages go and memory holds one copy.
+  using ReleaseHostBytes = std::function<void(const void* bytes, size_t count)>;
   virtual Tensor ImportWeights(const Shape& shape, DType dtype, const void* host,
-                               std::shared_ptr<const void> keep_alive);
+                               std::shared_ptr<const void> keep_alive,
+                               const ReleaseHostBytes& release = nullptr);
   // Reads `src` into host float32 (src may be f32 or bf16), after the work queued before it.
   virtual void Download(const Tensor& src, float* host) = 0;
   // Returns when every op issued so far has finished. Device backends queue work on a

@@ -20,7 +20,8 @@ bool HostBackend::Supports(Op op, DType weight_dtype) const {
 }
 
 Tensor HostBackend::ImportWeights(const Shape& shape, DType dtype, const void* host,
-                                  std::shared_ptr<const void> keep_alive) {
+                                  std::shared_ptr<const void> keep_alive,
+                                  const ReleaseHostBytes& /*release: the bytes stay in use*/) {
   return WrapHostTensor(shape, dtype, host, std::move(keep_alive), this);
 }
 

@@ -18,7 +18,8 @@ class HostBackend : public Backend {
 
   // The bytes stay where they are (the file's mapping), kept alive by `keep_alive`.
   Tensor ImportWeights(const Shape& shape, DType dtype, const void* host,
-                       std::shared_ptr<const void> keep_alive) override;
+                       std::shared_ptr<const void> keep_alive,
+                       const ReleaseHostBytes& release = nullptr) override;
   Tensor Allocate(const Shape& shape, DType dtype) override;
   void Upload(const Tensor& dst, const void* host, DType host_dtype) override;
   void Download(const Tensor& src, float* host) override;

@@ -41,24 +41,43 @@ int64_t Tensor::dim(int axis) const {
   return shape_[a];
 }
 
+Tensor Tensor::WithLayout(RowLayout layout) const {
+  Tensor t = *this;
+  t.layout_ = layout;
+  if (layout == RowLayout::kGroupsOf16) {
+    Check(rank() == 2 && rows() % 16 == 0, "tensor {} cannot be in groups of 16 rows", *this);
+  }
+  return t;
+}
+
 Tensor Tensor::Reshaped(Shape shape) const {
   Check(NumElements(shape) == numel(), "cannot reshape {} to {}", *this,
         ShapeToString(shape));
-  return Tensor(storage_, byte_offset_, std::move(shape), dtype_, backend_);
+  Tensor t(storage_, byte_offset_, std::move(shape), dtype_, backend_);
+  if (layout_ != RowLayout::kRows) {
+    Check(t.shape_ == shape_, "cannot reshape {} to {}", *this, ShapeToString(t.shape_));
+    t.layout_ = layout_;
+  }
+  return t;
 }
 
 Tensor Tensor::Rows(int64_t begin, int64_t count) const {
   Check(rank() >= 1 && begin >= 0 && count >= 0 && begin + count <= shape_[0],
         "rows [{}, {}) out of range for tensor {}", begin, begin + count, *this);
+  Check(layout_ == RowLayout::kRows || (begin % 16 == 0 && count % 16 == 0),
+        "rows [{}, {}) of {} are not whole groups of 16", begin, begin + count, *this);
   Shape shape = shape_;
   shape[0] = count;
   const size_t row_bytes = shape_[0] == 0 ? 0 : bytes() / static_cast<size_t>(shape_[0]);
-  return Tensor(storage_, byte_offset_ + static_cast<size_t>(begin) * row_bytes, std::move(shape),
-                dtype_, backend_);
+  Tensor t(storage_, byte_offset_ + static_cast<size_t>(begin) * row_bytes, std::move(shape),
+           dtype_, backend_);
+  t.layout_ = layout_;
+  return t;
 }
 
 std::string Tensor::Describe() const {
-  return fmt::format("{}{}", DTypeName(dtype_), ShapeToString(shape_));
+  return fmt::format("{}{}{}", DTypeName(dtype_), ShapeToString(shape_),
+                     layout_ == RowLayout::kGroupsOf16 ? " in row groups" : "");
 }
 
 }  // namespace gemmeter

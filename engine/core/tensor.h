@@ -26,6 +26,11 @@ std::string ShapeToString(const Shape& shape);
 // whole blocks for a block format; throws Error when a row is not whole blocks.
 size_t StorageBytes(const Shape& shape, DType dtype);
 
+// How a matrix's rows lie in its bytes: one after another, or (a CPU backend's layout for
+// block-format weights, engine/backend/cpu/row_groups.h) in groups of 16 rows whose blocks
+// are interleaved. Only the owning backend reads either.
+enum class RowLayout : uint8_t { kRows, kGroupsOf16 };
+
 // A block of memory allocated by a backend; the backend's deleter frees it.
 struct TensorStorage {
   void* data = nullptr;
@@ -48,6 +53,9 @@ class Tensor {
   // Storage bytes: rows of whole blocks for a block format.
   size_t bytes() const { return StorageBytes(shape_, dtype_); }
   Backend* backend() const { return backend_; }
+  RowLayout layout() const { return layout_; }
+  // The same bytes, declared to be in `layout` (by the backend that arranged them).
+  Tensor WithLayout(RowLayout layout) const;
 
   // Rows and columns when the tensor is seen as a matrix [rows, last dim].
   int64_t cols() const { return shape_.empty() ? 1 : shape_.back(); }
@@ -56,12 +64,13 @@ class Tensor {
   // Backend memory; meaningful only to the owning backend.
   void* data() const { return static_cast<char*>(storage_->data) + byte_offset_; }
 
-  // The same bytes with another shape of equal element count.
+  // The same bytes with another shape of equal element count (and, in row groups, equal
+  // rows).
   Tensor Reshaped(Shape shape) const;
-  // Rows [begin, begin + count) along axis 0.
+  // Rows [begin, begin + count) along axis 0 (whole groups, in row groups).
   Tensor Rows(int64_t begin, int64_t count) const;
 
-  std::string Describe() const;  // e.g. "f32[3, 64]"
+  std::string Describe() const;  // e.g. "f32[3, 64]", "q5_0[1024, 640] in row groups"
 
  private:
   std::shared_ptr<TensorStorage> storage_;
@@ -69,6 +78,7 @@ class Tensor {
   Shape shape_;
   DType dtype_ = DType::kF32;
   Backend* backend_ = nullptr;
+  RowLayout layout_ = RowLayout::kRows;
 };
 
 }  // namespace gemmeter

@@ -67,6 +67,9 @@ class GgufFile final : public TensorSource {
   std::vector<std::string> Names() const override;  // in file order
   std::string Describe() const override { return file_->path(); }
   std::shared_ptr<const void> Mapping() const override { return file_; }
+  void Release(const void* bytes, size_t count) const override {
+    file_->DropPages(bytes, count);
+  }
   void ReadRowsAsF32(const StoredTensor& tensor, int64_t begin, int64_t count,
                      float* out) const override;
   uint32_t TensorTypeId(const StoredTensor& tensor) const;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "engine/core/error.h"
@@ -36,6 +37,15 @@ MappedFile::MappedFile(std::string path) : path_(std::move(path)) {
     data_ = static_cast<const uint8_t*>(p);
   }
   ::close(fd);
+}
+
+void MappedFile::DropPages(const void* p, size_t bytes) const {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(p);
+  const auto first = (begin + page - 1) / page * page, last = (begin + bytes) / page * page;
+  const auto mapped = reinterpret_cast<uintptr_t>(data_);
+  if (first >= last || first < mapped || last > mapped + size_) return;
+  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

@@ -37,6 +37,12 @@ class TensorSource {
   // When not null: holding it keeps every tensor's `data` valid after the source itself is
   // gone (the memory map of the file), so weights can be used in place.
   virtual std::shared_ptr<const void> Mapping() const { return nullptr; }
+  // Bytes of this source's tensors that will not be read again (a backend holds its own
+  // copy): a mapped source lets their pages go from resident memory.
+  virtual void Release(const void* bytes, size_t count) const {
+    (void)bytes;
+    (void)count;
+  }
   // Converts `tensor` (one of this source's) to numel float32 values in PyTorch order,
   // dequantizing if needed. Throws Error naming the tensor and its type when it cannot.
   virtual void ReadAsF32(const StoredTensor& tensor, float* out) const;

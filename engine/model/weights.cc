@@ -75,7 +75,12 @@ class Loader {
     }
     const bool as_stored = !t.plain && IsBlockFormat(t.dtype) && dtype == t.dtype;
     if (as_stored && source_.Mapping()) {  // used in place: the file's pages are the weights
-      return backend_.ImportWeights(t.shape, dtype, t.data, source_.Mapping());
+      // A backend that copies them (a device; a CPU layout of its own) releases what it
+      // has copied, so that resident memory does not hold both.
+      return backend_.ImportWeights(t.shape, dtype, t.data, source_.Mapping(),
+                                    [&](const void* bytes, size_t count) {
+                                      source_.Release(bytes, count);
+                                    });
     }
     Tensor out = backend_.Allocate(t.shape, dtype);
     if (t.plain || as_stored) {  // converted or copied as is

@@ -25,15 +25,27 @@
 
 namespace gemmeter::cpu {
 
+// A weight matrix [rows, cols] in host memory as the kernels read it: f32, bf16 or a
+// block format, its rows one after another or in row groups (row_groups.h).
+struct HostMatrix {
+  const void* data = nullptr;
+  DType dtype = DType::kF32;
+  int64_t cols = 0;
+  RowLayout layout = RowLayout::kRows;
+};
+inline HostMatrix HostMatrixOf(const Tensor& t) {
+  return {t.data(), t.dtype(), t.cols(), t.layout()};
+}
+
 void RmsNorm(const float* x, const float* gain, float* y, int64_t rows, int64_t cols, float eps);
 void Add(const float* a, const float* b, float* y, int64_t n);
 void GeGlu(const float* gate, const float* up, float* y, int64_t n);
 void Softcap(float* x, int64_t n, float cap);
 void Rope(float* x, int64_t tokens, int64_t heads, int64_t head_dim, const int32_t* positions,
           float theta, float scaling_factor);
-// Rows of `table` (f32, bf16 or a block format) times `scale`.
-void Embedding(const void* table, DType dtype, int64_t cols, const int32_t* tokens,
-               int64_t count, float scale, float* out);
+// Rows tokens[0 .. count) of `table` times `scale`.
+void Embedding(const HostMatrix& table, const int32_t* tokens, int64_t count, float scale,
+               float* out);
 // Row r scores targets[offsets[r] .. offsets[r + 1]) (Backend::LogSoftmaxGather).
 void LogSoftmaxGather(const float* logits, int64_t rows, int64_t cols, const int64_t* offsets,
                       const int32_t* targets, float* log_probs, int32_t* argmax);
@@ -43,14 +55,15 @@ void ToBF16(const float* x, uint16_t* y, int64_t n);
 // sum_i a[i] b[i], float accumulation across vector lanes.
 float Dot(const float* a, const float* b, int64_t n);
 
-// y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M <= kMaxGemvRows (decode), W f32,
-// bf16 or a block format. `multiply` is the epilogue's multiplier as [M, N] floats, or null.
+// y[M, N] = epilogue(x[M, K] W[N, K]^T) for small M <= kMaxGemvRows (decode), W [N, K].
+// `multiply` is the epilogue's multiplier as [M, N] floats, or null.
 constexpr int64_t kMaxGemvRows = 4;
-void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, int64_t N,
-          float* y, const MatMulEpilogue& epilogue, const float* multiply);
-// `rows` rows of K values of `w_dtype` -> float32 (parallel unless called from a
-// parallel region, as Embedding does per token).
-void WidenRows(const void* w, DType w_dtype, int64_t rows, int64_t K, float* out);
+void Gemv(const float* x, int64_t M, const HostMatrix& w, int64_t N, float* y,
+          const MatMulEpilogue& epilogue, const float* multiply);
+// Rows [first, first + count) of w -> float32, count x w.cols (parallel unless called
+// from a parallel region, as Embedding does per token). In row groups, first and count are
+// whole groups, or count is 1.
+void WidenRows(const HostMatrix& w, int64_t first, int64_t count, float* out);
 
 // One sequence of an attention call: queries [count, H*Dh] at positions
 // start..start+count-1 over the keys/values of positions [0, start+count), rows of the

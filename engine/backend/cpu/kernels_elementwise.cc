@@ -113,14 +113,13 @@ void ToBF16(const float* x, uint16_t* y, int64_t n) {
                  n > 4 * kChunk ? 0 : 1);
 }
 
-void Embedding(const void* table, DType dtype, int64_t cols, const int32_t* tokens,
-               int64_t count, float scale, float* out) {
-  const size_t row_bytes = RowBytes(dtype, cols);
-  const auto* rows = static_cast<const uint8_t*>(table);
+void Embedding(const HostMatrix& table, const int32_t* tokens, int64_t count, float scale,
+               float* out) {
+  const int64_t cols = table.cols;
   ParallelChunks(count, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       float* dst = out + t * cols;
-      WidenRows(rows + static_cast<size_t>(tokens[t]) * row_bytes, dtype, 1, cols, dst);
+      WidenRows(table, tokens[t], 1, dst);
       for (int64_t i = 0; i < cols; ++i) dst[i] *= scale;
     }
   }, count * cols > 65536 ? 0 : 1);

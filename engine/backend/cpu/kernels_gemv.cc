@@ -2,16 +2,19 @@
 // with W in f32, bf16 or a GGUF block format. Decode is bound by reading W once per
 // token, so this kernel streams each weight row once for all rows of x (the other rows
 // of x re-read it from L1) and reads it at its stored size: bf16 -> f32 is a 16-bit
-// shift, block formats unpack in registers (quant_kernels.h). Parallel over blocks of
+// shift, block formats unpack in registers (quant_kernels.h), and a matrix in row groups
+// (row_groups.h) gives 16 dot products per pass over a group. Parallel over blocks of
 // output channels n.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "engine/backend/cpu/cpu_kernels.h"
 #include "engine/backend/cpu/isa_dispatch.h"
 #include "engine/backend/cpu/fast_math.h"
 #include "engine/backend/cpu/quant_kernels.h"
+#include "engine/backend/cpu/row_groups.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 
@@ -80,15 +83,36 @@ GEMMETER_DISPATCH(void, EpilogueSpan, EpilogueSpanImpl,
                    bool accumulate, float* out),
                   (dots, n, gelu_tanh, multiply, accumulate, out))
 
-void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, int64_t N,
-          float* y, const MatMulEpilogue& e, const float* multiply) {
-  const RowDot dot = DotFor(w_dtype);
-  const size_t row_bytes = RowBytes(w_dtype, K);
-  const auto* rows = static_cast<const uint8_t*>(w);
-  // Blocks of 64 output channels per task: enough work per task, and every thread
-  // streams a contiguous range of weight rows.
+namespace {
+
+// Gemv over row groups: each group's 16 dot products per row of x in one pass.
+void GemvRowGroups(const float* x, int64_t M, const HostMatrix& w, int64_t c0, int64_t count,
+                   float* const* target) {
+  const auto group_dot = KernelsFor(w.dtype).group_dot;
+  const size_t group_bytes = RowBytes(w.dtype, w.cols) * kRowGroup;
+  const auto* groups = static_cast<const uint8_t*>(w.data);
+  for (int64_t j = 0; j < count; j += kRowGroup) {
+    const uint8_t* group = groups + static_cast<size_t>((c0 + j) / kRowGroup) * group_bytes;
+    for (int64_t m = 0; m < M; ++m) group_dot(x + m * w.cols, group, w.cols, target[m] + j);
+  }
+}
+
+}  // namespace
+
+void Gemv(const float* x, int64_t M, const HostMatrix& w, int64_t N, float* y,
+          const MatMulEpilogue& e, const float* multiply) {
+  const int64_t K = w.cols;
+  const bool grouped = w.layout == RowLayout::kGroupsOf16;
+  const RowDot dot = grouped ? nullptr : DotFor(w.dtype);
+  const size_t row_bytes = RowBytes(w.dtype, K);
+  const auto* rows = static_cast<const uint8_t*>(w.data);
+  // Blocks of 64 output channels per task (whole row groups): enough work per task, and
+  // every thread streams a contiguous range of weight rows.
   constexpr int64_t kBlock = 64;
+  static_assert(kBlock % kRowGroup == 0);
   Check(M <= kMaxGemvRows, "Gemv: {} rows of x, at most {}", M, kMaxGemvRows);
+  Check(!grouped || (N % kRowGroup == 0 && HasRowGroups(w.dtype)),
+        "Gemv: {} rows of {} in groups of {}", N, DTypeName(w.dtype), kRowGroup);
   const bool plain = !e.gelu_tanh && multiply == nullptr && !e.accumulate;
   ParallelChunks(N, kBlock, [&](int64_t n0, int64_t n1) {
     for (int64_t c0 = n0; c0 < n1; c0 += kBlock) {
@@ -96,9 +120,13 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, in
       float dots[kMaxGemvRows][kBlock];
       float* target[kMaxGemvRows];  // straight into y when there is no epilogue
       for (int64_t m = 0; m < M; ++m) target[m] = plain ? y + m * N + c0 : dots[m];
-      for (int64_t j = 0; j < count; ++j) {
-        const uint8_t* row = rows + static_cast<size_t>(c0 + j) * row_bytes;
-        for (int64_t m = 0; m < M; ++m) target[m][j] = dot(x + m * K, row, K);
+      if (grouped) {
+        GemvRowGroups(x, M, w, c0, count, target);
+      } else {
+        for (int64_t j = 0; j < count; ++j) {
+          const uint8_t* row = rows + static_cast<size_t>(c0 + j) * row_bytes;
+          for (int64_t m = 0; m < M; ++m) target[m][j] = dot(x + m * K, row, K);
+        }
       }
       if (plain) continue;
       for (int64_t m = 0; m < M; ++m) {
@@ -109,17 +137,33 @@ void Gemv(const float* x, int64_t M, int64_t K, const void* w, DType w_dtype, in
   }, N * K > 65536 ? 0 : 1);
 }
 
-void WidenRows(const void* w, DType w_dtype, int64_t rows, int64_t K, float* out) {
-  const auto* src = static_cast<const uint8_t*>(w);
-  const size_t row_bytes = RowBytes(w_dtype, K);
-  if (w_dtype == DType::kF32) {
-    std::memcpy(out, w, row_bytes * static_cast<size_t>(rows));
+void WidenRows(const HostMatrix& w, int64_t first, int64_t count, float* out) {
+  const int64_t K = w.cols;
+  const size_t row_bytes = RowBytes(w.dtype, K);
+  const auto* src = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(first) * row_bytes;
+  if (w.layout == RowLayout::kGroupsOf16) {
+    // Each row back in its plain layout (a row's bytes), then decoded as such.
+    const bool whole_groups = first % kRowGroup == 0 && count % kRowGroup == 0;
+    Check(HasRowGroups(w.dtype) && (count == 1 || whole_groups),
+          "WidenRows: rows [{}, {}) of {} in row groups", first, first + count, DTypeName(w.dtype));
+    const auto dequantize = KernelsFor(w.dtype).dequantize;
+    ParallelFor(count, K, [&](int64_t begin, int64_t end) {
+      std::vector<uint8_t> row(row_bytes);
+      for (int64_t r = begin; r < end; ++r) {
+        UngroupRow(static_cast<const uint8_t*>(w.data), w.dtype, K, first + r, row.data());
+        dequantize(row.data(), out + r * K, K);
+      }
+    });
     return;
   }
-  if (w_dtype == DType::kBF16) {
-    const int64_t count = rows * K;
-    const auto* bits = static_cast<const uint16_t*>(w);
-    ParallelChunks(count, 16384, [&](int64_t begin, int64_t end) {
+  if (w.dtype == DType::kF32) {
+    std::memcpy(out, src, row_bytes * static_cast<size_t>(count));
+    return;
+  }
+  if (w.dtype == DType::kBF16) {
+    const int64_t n = count * K;
+    const auto* bits = reinterpret_cast<const uint16_t*>(src);
+    ParallelChunks(n, 16384, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const uint32_t b = static_cast<uint32_t>(bits[i]) << 16;
         std::memcpy(&out[i], &b, 4);
@@ -127,8 +171,8 @@ void WidenRows(const void* w, DType w_dtype, int64_t rows, int64_t K, float* out
     });
     return;
   }
-  const auto dequantize = KernelsFor(w_dtype).dequantize;
-  ParallelFor(rows, K, [&](int64_t begin, int64_t end) {
+  const auto dequantize = KernelsFor(w.dtype).dequantize;
+  ParallelFor(count, K, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       dequantize(src + static_cast<size_t>(r) * row_bytes, out + r * K, K);
     }

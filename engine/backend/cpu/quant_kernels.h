@@ -24,6 +24,9 @@ struct BlockKernels {
   float (*dot)(const float* x, const uint8_t* row, int64_t k);
   // The row's k values as float32.
   void (*dequantize)(const uint8_t* row, float* out, int64_t k);
+  // For the formats with a row-group layout (row_groups.h), else null: y[r] = the dot
+  // product of x with row r of the group at `group` (16 rows of k values), r < 16.
+  void (*group_dot)(const float* x, const uint8_t* group, int64_t k, float* y);
 };
 
 // The kernels for block format `dtype` (Error for a plain dtype).

@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "engine/backend/host_memory.h"
 #include "engine/backend/cpu/cpu_kernels.h"
 #include "engine/backend/cpu/quant_kernels.h"
+#include "engine/backend/cpu/row_groups.h"
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
 
@@ -31,11 +34,35 @@ std::string OnednnBackend::Describe() const {
                      v->minor, v->patch, threads_, cpu::IsaName(cpu::SelectedIsa()));
 }
 
+Tensor OnednnBackend::ImportWeights(const Shape& shape, DType dtype, const void* host,
+                                    std::shared_ptr<const void> keep_alive,
+                                    const ReleaseHostBytes& release) {
+  const bool groups = shape.size() == 2 && cpu::HasRowGroups(dtype) && shape[0] > 0 &&
+                      shape[0] % cpu::kRowGroup == 0;
+  if (!groups) return HostBackend::ImportWeights(shape, dtype, host, std::move(keep_alive));
+  const auto limit = UseThreads();
+  Tensor t = Allocate(shape, dtype).WithLayout(RowLayout::kGroupsOf16);
+  // A few MiB at a time, each stretch released once copied: resident memory never holds
+  // the file's copy and ours of a whole matrix (the 170 MiB tied embedding) at once.
+  const size_t row_bytes = RowBytes(dtype, shape[1]);
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{4} << 20) / static_cast<int64_t>(
+                                                 row_bytes * cpu::kRowGroup)) * cpu::kRowGroup;
+  const auto* from = static_cast<const uint8_t*>(host);
+  auto* to = static_cast<uint8_t*>(t.data());
+  for (int64_t r = 0; r < shape[0]; r += chunk) {
+    const int64_t n = std::min(chunk, shape[0] - r);
+    const size_t offset = static_cast<size_t>(r) * row_bytes;
+    cpu::GroupRows(from + offset, dtype, n, shape[1], to + offset);
+    if (release) release(from + offset, static_cast<size_t>(n) * row_bytes);
+  }
+  return t;
+}
+
 void OnednnBackend::DoEmbedding(const Tensor& table, std::span<const int32_t> tokens, float scale,
                                 const Tensor& out) {
   const auto limit = UseThreads();
-  cpu::Embedding(table.data(), table.dtype(), table.cols(), tokens.data(),
-                 static_cast<int64_t>(tokens.size()), scale, MutableF32(out));
+  cpu::Embedding(cpu::HostMatrixOf(table), tokens.data(), static_cast<int64_t>(tokens.size()),
+                 scale, MutableF32(out));
 }
 
 void OnednnBackend::DoRmsNorm(const Tensor& x, const Tensor& gain, float eps, const Tensor& out) {

@@ -148,7 +148,7 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
   const int64_t M = x.rows(), K = x.cols(), N = weight.dim(0);
   const DType w_dtype = weight.dtype();
   if (M <= kGemvRows) {
-    cpu::Gemv(static_cast<const float*>(x.data()), M, K, weight.data(), w_dtype, N,
+    cpu::Gemv(static_cast<const float*>(x.data()), M, cpu::HostMatrixOf(weight), N,
               static_cast<float*>(out.data()), e,
               e.multiply ? static_cast<const float*>(e.multiply->data()) : nullptr);
     return;
@@ -179,10 +179,10 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
     for (int64_t n0 = begin; n0 < end; n0 += panel_columns) {
       const int64_t n = std::min(panel_columns, end - n0);
       const void* w = rows + static_cast<size_t>(n0) * row_bytes;
-      if (widen) {
+      if (widen) {  // panels are whole row groups: panel_columns is a multiple of 16
         ThreadState& state = State();
         float* panel = state.widened.Get(static_cast<size_t>(n * K));
-        cpu::WidenRows(w, w_dtype, n, K, panel);  // inside a loop: runs in this thread
+        cpu::WidenRows(cpu::HostMatrixOf(weight), n0, n, panel);  // in a loop: this thread
         w = panel;
       }
       RunColumns(n == full ? full_entry : *last_entry, src, bf16, M, K, w, n0, n, out, e);
