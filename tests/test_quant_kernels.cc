@@ -78,14 +78,16 @@ TEST_CASE("block kernels of every variant match gguf-py", "[quant_kernels]") {
   fmt::print("block kernels: {} variants run here\n", cpu::AvailableIsas().size());
 }
 
-// Random blocks with finite scales near 2^-7 (RandomBlocks lives in the op harness).
+// Random blocks with every binary16 scale finite, in [2^-7, 2^-6) (RandomBlocks lives in
+// the op harness).
 std::vector<uint8_t> RandomRows(std::mt19937& rng, DType dtype, int64_t rows, int64_t k) {
   std::vector<uint8_t> bytes(RowBytes(dtype, k) * static_cast<size_t>(rows));
   for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
-  const size_t block_bytes = RowBytes(dtype, kBlockQ);
-  for (size_t at = 0; at < bytes.size(); at += block_bytes) {
-    const uint16_t half = static_cast<uint16_t>(0x2000 + rng() % 0x400);  // [2^-7, 2^-6)
-    std::memcpy(&bytes[at], &half, 2);
+  for (size_t at = 0; at < bytes.size(); at += BlockBytes(dtype)) {
+    for (size_t offset : HalfScaleOffsets(dtype)) {
+      const uint16_t half = static_cast<uint16_t>(0x2000 + rng() % 0x400);
+      std::memcpy(&bytes[at + offset], &half, 2);
+    }
   }
   return bytes;
 }
@@ -93,58 +95,84 @@ std::vector<uint8_t> RandomRows(std::mt19937& rng, DType dtype, int64_t rows, in
 TEST_CASE("row groups hold the rows' bytes, rearranged", "[quant_kernels][row_groups]") {
   std::mt19937 rng(11);
   for (DType dtype : kBlockDTypes) {
-    CHECK(cpu::HasRowGroups(dtype) ==
-          (dtype == DType::kQ8_0 || dtype == DType::kQ4_0 || dtype == DType::kQ5_0));
-    if (!cpu::HasRowGroups(dtype)) continue;
     INFO(DTypeName(dtype));
-    const int64_t rows = 48, k = 96;
+    const int64_t rows = 48, k = 2 * BlockValues(dtype);
     const std::vector<uint8_t> plain = RandomRows(rng, dtype, rows, k);
-    std::vector<uint8_t> groups(plain.size()), row(RowBytes(dtype, k));
+    const size_t row_bytes = RowBytes(dtype, k), block_bytes = BlockBytes(dtype);
+    std::vector<uint8_t> groups(plain.size()), back(plain.size());
     cpu::GroupRows(plain.data(), dtype, rows, k, groups.data());
     CHECK(groups != plain);
-    for (int64_t r = 0; r < rows; ++r) {
-      cpu::UngroupRow(groups.data(), dtype, k, r, row.data());
-      CHECK(std::equal(row.begin(), row.end(), plain.begin() + r * row.size()));
+    cpu::UngroupRows(groups.data(), dtype, k, 0, rows, back.data());
+    CHECK(back == plain);
+    cpu::UngroupRows(groups.data(), dtype, k, 17, 2, back.data());  // rows 17 and 18
+    CHECK(std::equal(back.begin(), back.begin() + 2 * row_bytes, plain.begin() + 17 * row_bytes));
+    // Layout (row_groups.h): row 17 (group 1, lane 1), block 1: its scales first (two bytes
+    // per lane), then every other byte p, 16 bytes apart.
+    const uint8_t* block = plain.data() + 17 * row_bytes + block_bytes;
+    const uint8_t* grouped = groups.data() + (2 + 1) * 16 * block_bytes;
+    const std::vector<size_t> halves = HalfScaleOffsets(dtype);
+    std::vector<bool> is_scale(block_bytes, false);
+    for (size_t h = 0; h < halves.size(); ++h) {
+      CHECK(std::memcmp(grouped + 32 * h + 2, block + halves[h], 2) == 0);
+      is_scale[halves[h]] = is_scale[halves[h] + 1] = true;
     }
-    // Layout (row_groups.h): row 17 (group 1, lane 1), block 2: its scale, then its
-    // payload byte p at 32 + 16 p + lane.
-    const size_t block_bytes = RowBytes(dtype, kBlockQ);
-    const uint8_t* block = plain.data() + 17 * row.size() + 2 * block_bytes;
-    const uint8_t* grouped = groups.data() + (3 + 2) * 16 * block_bytes;
-    CHECK(std::memcmp(grouped + 2, block, 2) == 0);
-    for (size_t p = 0; p + 2 < block_bytes; ++p) CHECK(grouped[32 + 16 * p + 1] == block[2 + p]);
+    size_t next = 32 * halves.size();
+    for (size_t p = 0; p < block_bytes; ++p) {
+      if (is_scale[p]) continue;
+      CHECK(grouped[next + 1] == block[p]);
+      next += 16;
+    }
     CHECK_THROWS_WITH(cpu::GroupRows(plain.data(), dtype, 40, k, groups.data()),
                       Catch::Contains("not whole groups of 16"));
   }
-  CHECK_THROWS_WITH(cpu::UngroupRow(nullptr, DType::kQ4_K, 256, 0, nullptr),
-                    Catch::Contains("no row-group layout"));
+  CHECK_THROWS_WITH(cpu::UngroupRows(nullptr, DType::kF32, 256, 0, 1, nullptr),
+                    Catch::Contains("not a block format"));
 }
 
-// Budget: per block, four chains of 8 multiply-adds, two adds, one multiply-add by the
-// scale; then k / 32 blocks accumulated: error <= (k / 32 + 11) u sum|x w| (recursive
-// summation; w = d code is exact in float, so the decode adds nothing).
+// Budget (recursive summation, n u per term with n the longest chain): "_0" formats and
+// q6_k sum code * x in chains of at most 16 multiply-adds per block or sub-block, then
+// scale by d (sc), then accumulate k / 16 sub-blocks or fewer; q4_k/q5_k also subtract
+// dmin m times x's sum over the sub-block (a chain of 32), and their reference w = d sc q -
+// dmin m has two roundings of its own: error <= (k / 16 + 40) u (sum|x w| + 2 sum|x m|)
+// with m_i = dmin m of value i's sub-block (0 for the other formats).
 TEST_CASE("row-group dot products of every variant match the dequantized rows",
           "[quant_kernels][row_groups]") {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal;
   for (cpu::Isa isa : cpu::AvailableIsas()) {
-    for (DType dtype : {DType::kQ8_0, DType::kQ4_0, DType::kQ5_0}) {
-      for (int64_t k : {32, 640, 2048}) {
+    for (DType dtype : kBlockDTypes) {
+      const int64_t unit = BlockValues(dtype);
+      for (int64_t k : {unit, 640 / unit * unit + unit, int64_t{2048}}) {
         INFO(cpu::IsaName(isa) << " " << DTypeName(dtype) << " k=" << k);
         const std::vector<uint8_t> plain = RandomRows(rng, dtype, 16, k);
         std::vector<uint8_t> groups(plain.size());
         cpu::GroupRows(plain.data(), dtype, 16, k, groups.data());
-        std::vector<float> x(static_cast<size_t>(k)), w(static_cast<size_t>(k)), y(16);
+        std::vector<float> x(static_cast<size_t>(k)), x_sums(static_cast<size_t>(k / 32));
         for (float& v : x) v = normal(rng);
-        cpu::KernelsFor(dtype, isa).group_dot(x.data(), groups.data(), k, y.data());
+        for (size_t j = 0; j < x_sums.size(); ++j) {
+          for (size_t i = 0; i < 32; ++i) x_sums[j] += x[32 * j + i];
+        }
+        std::vector<float> y(16), w(static_cast<size_t>(k)), mins(static_cast<size_t>(k), 0.0f);
+        cpu::KernelsFor(dtype, isa).group_dot(x.data(), x_sums.data(), groups.data(), k,
+                                              y.data());
+        const size_t row_bytes = RowBytes(dtype, k);
         for (int64_t r = 0; r < 16; ++r) {
-          DequantizeBlocks(dtype, plain.data() + r * RowBytes(dtype, k), w.data(), k);
+          const uint8_t* row = plain.data() + r * row_bytes;
+          DequantizeBlocks(dtype, row, w.data(), k);
+          if (dtype == DType::kQ4_K || dtype == DType::kQ5_K) {
+            // Codes zeroed (q5_k's fifth bits too): each value decodes to -dmin m.
+            std::vector<uint8_t> zeroed(row, row + row_bytes);
+            for (size_t at = 0; at < row_bytes; at += BlockBytes(dtype)) {
+              std::fill(zeroed.begin() + at + 16, zeroed.begin() + at + BlockBytes(dtype), 0);
+            }
+            DequantizeBlocks(dtype, zeroed.data(), mins.data(), k);
+          }
           double exact = 0, sum_abs = 0;
           for (int64_t i = 0; i < k; ++i) {
             exact += double(x[i]) * w[i];
-            sum_abs += std::fabs(double(x[i]) * w[i]);
+            sum_abs += std::fabs(double(x[i]) * w[i]) + 2 * std::fabs(double(x[i]) * mins[i]);
           }
-          const double budget = (double(k) / 32 + 11) * kU * sum_abs;
+          const double budget = (double(k) / 16 + 40) * kU * sum_abs;
           INFO("row " << r << ": " << y[r] << " vs " << exact << ", budget " << budget);
           CHECK(std::fabs(y[r] - exact) <= budget);
         }

@@ -86,15 +86,32 @@ GEMMETER_DISPATCH(void, EpilogueSpan, EpilogueSpanImpl,
 namespace {
 
 // Gemv over row groups: each group's 16 dot products per row of x in one pass.
-void GemvRowGroups(const float* x, int64_t M, const HostMatrix& w, int64_t c0, int64_t count,
-                   float* const* target) {
+// x_sums: per row of x, its sums over each 32 values (BlockKernels::group_dot).
+void GemvRowGroups(const float* x, const float* x_sums, int64_t M, const HostMatrix& w,
+                   int64_t c0, int64_t count, float* const* target) {
   const auto group_dot = KernelsFor(w.dtype).group_dot;
   const size_t group_bytes = RowBytes(w.dtype, w.cols) * kRowGroup;
   const auto* groups = static_cast<const uint8_t*>(w.data);
+  const int64_t sums_per_row = w.cols / 32;
   for (int64_t j = 0; j < count; j += kRowGroup) {
     const uint8_t* group = groups + static_cast<size_t>((c0 + j) / kRowGroup) * group_bytes;
-    for (int64_t m = 0; m < M; ++m) group_dot(x + m * w.cols, group, w.cols, target[m] + j);
+    for (int64_t m = 0; m < M; ++m) {
+      group_dot(x + m * w.cols, x_sums + m * sums_per_row, group, w.cols, target[m] + j);
+    }
   }
+}
+
+// Sums of x over each 32 values, per row of x, in a fixed order.
+std::vector<float> SumsOf32(const float* x, int64_t M, int64_t K) {
+  std::vector<float> sums(static_cast<size_t>(M * (K / 32)));
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t j = 0; j < K / 32; ++j) {
+      float s = 0.0f;
+      for (int64_t i = 0; i < 32; ++i) s += x[m * K + 32 * j + i];
+      sums[static_cast<size_t>(m * (K / 32) + j)] = s;
+    }
+  }
+  return sums;
 }
 
 }  // namespace
@@ -111,9 +128,10 @@ void Gemv(const float* x, int64_t M, const HostMatrix& w, int64_t N, float* y,
   constexpr int64_t kBlock = 64;
   static_assert(kBlock % kRowGroup == 0);
   Check(M <= kMaxGemvRows, "Gemv: {} rows of x, at most {}", M, kMaxGemvRows);
-  Check(!grouped || (N % kRowGroup == 0 && HasRowGroups(w.dtype)),
+  Check(!grouped || (N % kRowGroup == 0 && IsBlockFormat(w.dtype)),
         "Gemv: {} rows of {} in groups of {}", N, DTypeName(w.dtype), kRowGroup);
   const bool plain = !e.gelu_tanh && multiply == nullptr && !e.accumulate;
+  const std::vector<float> x_sums = grouped ? SumsOf32(x, M, K) : std::vector<float>();
   ParallelChunks(N, kBlock, [&](int64_t n0, int64_t n1) {
     for (int64_t c0 = n0; c0 < n1; c0 += kBlock) {
       const int64_t count = std::min(kBlock, n1 - c0);
@@ -121,7 +139,7 @@ void Gemv(const float* x, int64_t M, const HostMatrix& w, int64_t N, float* y,
       float* target[kMaxGemvRows];  // straight into y when there is no epilogue
       for (int64_t m = 0; m < M; ++m) target[m] = plain ? y + m * N + c0 : dots[m];
       if (grouped) {
-        GemvRowGroups(x, M, w, c0, count, target);
+        GemvRowGroups(x, x_sums.data(), M, w, c0, count, target);
       } else {
         for (int64_t j = 0; j < count; ++j) {
           const uint8_t* row = rows + static_cast<size_t>(c0 + j) * row_bytes;
@@ -143,15 +161,14 @@ void WidenRows(const HostMatrix& w, int64_t first, int64_t count, float* out) {
   const auto* src = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(first) * row_bytes;
   if (w.layout == RowLayout::kGroupsOf16) {
     // Each row back in its plain layout (a row's bytes), then decoded as such.
-    const bool whole_groups = first % kRowGroup == 0 && count % kRowGroup == 0;
-    Check(HasRowGroups(w.dtype) && (count == 1 || whole_groups),
-          "WidenRows: rows [{}, {}) of {} in row groups", first, first + count, DTypeName(w.dtype));
+    Check(IsBlockFormat(w.dtype), "WidenRows: {} rows in row groups", DTypeName(w.dtype));
     const auto dequantize = KernelsFor(w.dtype).dequantize;
     ParallelFor(count, K, [&](int64_t begin, int64_t end) {
-      std::vector<uint8_t> row(row_bytes);
+      std::vector<uint8_t> plain(row_bytes * static_cast<size_t>(end - begin));
+      UngroupRows(static_cast<const uint8_t*>(w.data), w.dtype, K, first + begin, end - begin,
+                  plain.data());
       for (int64_t r = begin; r < end; ++r) {
-        UngroupRow(static_cast<const uint8_t*>(w.data), w.dtype, K, first + r, row.data());
-        dequantize(row.data(), out + r * K, K);
+        dequantize(plain.data() + static_cast<size_t>(r - begin) * row_bytes, out + r * K, K);
       }
     });
     return;

@@ -24,9 +24,11 @@ struct BlockKernels {
   float (*dot)(const float* x, const uint8_t* row, int64_t k);
   // The row's k values as float32.
   void (*dequantize)(const uint8_t* row, float* out, int64_t k);
-  // For the formats with a row-group layout (row_groups.h), else null: y[r] = the dot
-  // product of x with row r of the group at `group` (16 rows of k values), r < 16.
-  void (*group_dot)(const float* x, const uint8_t* group, int64_t k, float* y);
+  // Row groups (row_groups.h): y[r] = the dot product of x with row r of the group at
+  // `group` (16 rows of k values), r < 16. x_sums[j] = the float sum of x[32 j .. 32 j + 32)
+  // (the q4_k/q5_k mins multiply them).
+  void (*group_dot)(const float* x, const float* x_sums, const uint8_t* group, int64_t k,
+                    float* y);
 };
 
 // The kernels for block format `dtype` (Error for a plain dtype).

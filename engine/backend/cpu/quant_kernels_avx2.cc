@@ -169,80 +169,20 @@ inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
 }
 
 // ---- Row groups (row_groups.h): two vectors hold the 16 rows (0..7, 8..15).
-template <int N, class F>
-inline void Unroll(F&& f);  // common.inc
-
 constexpr int kGroupVectors = 2;
 inline void Halves16(const uint8_t* p, Vec* out) {
   out[0] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   out[1] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)));
 }
-inline __m128i Load16(const uint8_t* p) {
-  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-}
+#include "engine/backend/cpu/quant_kernels_x86_bytes.inc"
 struct Codes16 {
-  Vec v[2];
+  Vec v[kGroupVectors];
 };
-inline Codes16 SignedCodes(__m128i bytes) {
+inline Codes16 SignedCodes(ByteVec bytes) {
   return {{Float(_mm256_cvtepi8_epi32(bytes)),
            Float(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(bytes, bytes)))}};
 }
-inline __m128i LowNibbles(__m128i q) { return _mm_and_si128(q, _mm_set1_epi8(0x0f)); }
-inline __m128i HighNibbles(__m128i q) {
-  return _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f));
-}
-
-struct GroupQ8_0 {
-  template <class Emit>
-  void operator()(const uint8_t* q, Emit&& emit) const {
-    Unroll<16>([&](auto i) {
-      const Codes16 lo = SignedCodes(Load16(q + 16 * i));
-      const Codes16 hi = SignedCodes(Load16(q + 16 * (i + 16)));
-      emit(i, lo.v, hi.v);
-    });
-  }
-};
-
-struct GroupQ4_0 {
-  template <class Emit>
-  void operator()(const uint8_t* p, Emit&& emit) const {
-    const __m128i eight = _mm_set1_epi8(8);
-    Unroll<16>([&](auto i) {
-      const __m128i q = Load16(p + 16 * i);
-      const Codes16 lo = SignedCodes(_mm_sub_epi8(LowNibbles(q), eight));
-      const Codes16 hi = SignedCodes(_mm_sub_epi8(HighNibbles(q), eight));
-      emit(i, lo.v, hi.v);
-    });
-  }
-};
-
-// Bit kBit of each byte moved to bit 4 (other bits left over): 16-bit shifts carry bits
-// across bytes, but only bit 4 is kept, and it comes from the same byte.
-template <int kBit>
-inline __m128i FifthBitAt4(__m128i bits) {
-  if constexpr (kBit < 4) return _mm_slli_epi16(bits, 4 - kBit);
-  if constexpr (kBit > 4) return _mm_srli_epi16(bits, kBit - 4);
-  return bits;
-}
-
-// q5_0: payload vectors 0..3 are the fifth bits (vector g, bit j: value 8 g + j), then 16
-// of nibbles; code = nibble | fifth bit << 4, value code - 16.
-struct GroupQ5_0 {
-  template <class Emit>
-  void operator()(const uint8_t* p, Emit&& emit) const {
-    const __m128i bit4 = _mm_set1_epi8(16);
-    auto codes = [&](__m128i nibbles, __m128i fifth) {
-      return SignedCodes(_mm_sub_epi8(_mm_or_si128(nibbles, _mm_and_si128(fifth, bit4)), bit4));
-    };
-    Unroll<16>([&](auto i) {
-      constexpr int kBit = decltype(i)::value % 8, kByte = decltype(i)::value / 8;
-      const __m128i q = Load16(p + 64 + 16 * i);
-      const Codes16 lo = codes(LowNibbles(q), FifthBitAt4<kBit>(Load16(p + 16 * kByte)));
-      const Codes16 hi = codes(HighNibbles(q), FifthBitAt4<kBit>(Load16(p + 16 * (kByte + 2))));
-      emit(i, lo.v, hi.v);
-    });
-  }
-};
+inline Codes16 Q5Codes(ByteVec codes) { return SignedCodes(SubBytes(codes, 16)); }
 
 #include "engine/backend/cpu/quant_kernels_common.inc"
 

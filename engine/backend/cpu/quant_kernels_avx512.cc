@@ -56,6 +56,8 @@ inline float Sum(__m512 v) {
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
 }
 
+#include "engine/backend/cpu/quant_kernels_x86_bytes.inc"
+
 // ---- "_0" formats: the 32 codes of a block as two vectors of 16 (values 16i .. 16i+15).
 constexpr int kCodeVectors = 2;
 struct Codes32 {
@@ -73,10 +75,6 @@ inline Codes32 DecodeQ8_0(const uint8_t* b) {
 // nibbles 16..31.
 inline Codes32 FromSignedBytes(float d, __m128i low, __m128i high) {
   return {d, {Float(_mm512_cvtepi8_epi32(low)), Float(_mm512_cvtepi8_epi32(high))}};
-}
-inline __m128i LowNibbles(__m128i q) { return _mm_and_si128(q, _mm_set1_epi8(0x0f)); }
-inline __m128i HighNibbles(__m128i q) {
-  return _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f));
 }
 
 inline Codes32 DecodeQ4_0(const uint8_t* b) {
@@ -158,73 +156,22 @@ inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
 }
 
 // ---- Row groups (row_groups.h): one vector holds the 16 rows.
-template <int N, class F>
-inline void Unroll(F&& f);  // common.inc
-
 constexpr int kGroupVectors = 1;
 inline void Halves16(const uint8_t* p, Vec* out) {
   out[0] = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
-inline __m128i Load16(const uint8_t* p) {
-  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+struct Codes16 {
+  Vec v[kGroupVectors];
+};
+inline Codes16 SignedCodes(ByteVec bytes) { return {{Float(_mm512_cvtepi8_epi32(bytes))}}; }
+// Looked up in a 32-entry table (vpermt2ps): no subtraction, no int -> float conversion
+// (q5_0's row-group GEMV 7% faster than SignedCodes(code - 16)).
+inline Codes16 Q5Codes(ByteVec codes) {
+  const __m512 low = _mm512_setr_ps(-16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4,
+                                    -3, -2, -1);
+  const __m512 high = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return {{_mm512_permutex2var_ps(low, _mm512_cvtepu8_epi32(codes), high)}};
 }
-inline Vec SignedCodes(__m128i bytes) { return Float(_mm512_cvtepi8_epi32(bytes)); }
-
-struct GroupQ8_0 {
-  template <class Emit>
-  void operator()(const uint8_t* q, Emit&& emit) const {
-    Unroll<16>([&](auto i) {
-      const Vec lo = SignedCodes(Load16(q + 16 * i)), hi = SignedCodes(Load16(q + 16 * (i + 16)));
-      emit(i, &lo, &hi);
-    });
-  }
-};
-
-struct GroupQ4_0 {
-  template <class Emit>
-  void operator()(const uint8_t* p, Emit&& emit) const {
-    const __m128i eight = _mm_set1_epi8(8);
-    Unroll<16>([&](auto i) {
-      const __m128i q = Load16(p + 16 * i);
-      const Vec lo = SignedCodes(_mm_sub_epi8(LowNibbles(q), eight));
-      const Vec hi = SignedCodes(_mm_sub_epi8(HighNibbles(q), eight));
-      emit(i, &lo, &hi);
-    });
-  }
-};
-
-// Bit kBit of each byte moved to bit 4 (other bits left over): 16-bit shifts carry bits
-// across bytes, but only bit 4 is kept, and it comes from the same byte.
-template <int kBit>
-inline __m128i FifthBitAt4(__m128i bits) {
-  if constexpr (kBit < 4) return _mm_slli_epi16(bits, 4 - kBit);
-  if constexpr (kBit > 4) return _mm_srli_epi16(bits, kBit - 4);
-  return bits;
-}
-
-// q5_0: payload vectors 0..3 are the fifth bits (vector g, bit j: value 8 g + j), then 16
-// of nibbles. A code (nibble | fifth bit << 4, one ternary-logic operation) is looked up
-// in a 32-entry table of code - 16 (vpermt2ps): no sign extension, no int -> float.
-struct GroupQ5_0 {
-  template <class Emit>
-  void operator()(const uint8_t* p, Emit&& emit) const {
-    const __m512 table_lo = _mm512_setr_ps(-16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6,
-                                           -5, -4, -3, -2, -1);
-    const __m512 table_hi = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m128i bit4 = _mm_set1_epi8(16);
-    auto codes = [&](__m128i nibbles, __m128i fifth) {  // ternary logic 0xf8: a | (b & c)
-      const __m128i code = _mm_ternarylogic_epi32(nibbles, fifth, bit4, 0xf8);
-      return _mm512_permutex2var_ps(table_lo, _mm512_cvtepu8_epi32(code), table_hi);
-    };
-    Unroll<16>([&](auto i) {
-      constexpr int kBit = decltype(i)::value % 8, kByte = decltype(i)::value / 8;
-      const __m128i q = Load16(p + 64 + 16 * i);
-      const Vec lo = codes(LowNibbles(q), FifthBitAt4<kBit>(Load16(p + 16 * kByte)));
-      const Vec hi = codes(HighNibbles(q), FifthBitAt4<kBit>(Load16(p + 16 * (kByte + 2))));
-      emit(i, &lo, &hi);
-    });
-  }
-};
 
 #include "engine/backend/cpu/quant_kernels_common.inc"
 

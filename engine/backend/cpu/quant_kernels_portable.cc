@@ -169,52 +169,29 @@ inline void DecodeQ6K(const uint8_t* b, Emit&& emit) {
 }
 
 // ---- Row groups (row_groups.h): one vector of 16 lanes holds the 16 rows.
-template <int N, class F>
-inline void Unroll(F&& f);  // common.inc
-
 constexpr int kGroupVectors = 1;
 inline void Halves16(const uint8_t* p, Vec* out) {
   for (int r = 0; r < 16; ++r) out[0][r] = Half(p + 2 * r);
 }
-
-struct GroupQ8_0 {
-  template <class Emit>
-  void operator()(const uint8_t* q, Emit&& emit) const {
-    Unroll<16>([&](auto i) {
-      const Vec lo = ToFloats(WidenSigned(q + 16 * i));
-      const Vec hi = ToFloats(WidenSigned(q + 16 * (i + 16)));
-      emit(i, &lo, &hi);
-    });
-  }
+using ByteVec = Bytes;
+inline ByteVec Load16(const uint8_t* p) { return LoadBytes(p); }
+inline ByteVec AndBytes(ByteVec v, uint8_t mask) { return v & mask; }
+inline ByteVec OrBytes(ByteVec a, ByteVec b) { return a | b; }
+inline ByteVec SubBytes(ByteVec v, uint8_t c) { return v - c; }
+// Each byte shifted left by kBits (right for negative kBits).
+template <int kBits>
+inline ByteVec Shift(ByteVec v) {
+  if constexpr (kBits > 0) return v << kBits;
+  if constexpr (kBits < 0) return v >> -kBits;
+  return v;
+}
+inline ByteVec LowNibbles(ByteVec q) { return q & 0x0f; }
+inline ByteVec HighNibbles(ByteVec q) { return q >> 4; }
+struct Codes16 {
+  Vec v[kGroupVectors];
 };
-
-struct GroupQ4_0 {
-  template <class Emit>
-  void operator()(const uint8_t* p, Emit&& emit) const {
-    Unroll<16>([&](auto i) {
-      const Bytes q = LoadBytes(p + 16 * i);
-      const Vec lo = ToFloats(Widen(q & 0x0f) - 8), hi = ToFloats(Widen(q >> 4) - 8);
-      emit(i, &lo, &hi);
-    });
-  }
-};
-
-// q5_0: payload vectors 0..3 are the fifth bits (vector g, bit j: value 8 g + j), then 16
-// of nibbles; code = nibble | fifth bit << 4, value code - 16.
-struct GroupQ5_0 {
-  template <class Emit>
-  void operator()(const uint8_t* p, Emit&& emit) const {
-    Unroll<16>([&](auto i) {
-      constexpr int kBit = decltype(i)::value % 8, kByte = decltype(i)::value / 8;
-      const Bytes q = LoadBytes(p + 64 + 16 * i);
-      const Bytes fifth_lo = ((LoadBytes(p + 16 * kByte) >> kBit) & 1) << 4;
-      const Bytes fifth_hi = ((LoadBytes(p + 16 * (kByte + 2)) >> kBit) & 1) << 4;
-      const Vec lo = ToFloats(Widen((q & 0x0f) | fifth_lo) - 16);
-      const Vec hi = ToFloats(Widen((q >> 4) | fifth_hi) - 16);
-      emit(i, &lo, &hi);
-    });
-  }
-};
+inline Codes16 SignedCodes(ByteVec bytes) { return {{ToFloats(Widen(bytes ^ 0x80) - 128)}}; }
+inline Codes16 Q5Codes(ByteVec codes) { return SignedCodes(SubBytes(codes, 16)); }
 
 #include "engine/backend/cpu/quant_kernels_common.inc"
 

@@ -37,7 +37,7 @@ std::string OnednnBackend::Describe() const {
 Tensor OnednnBackend::ImportWeights(const Shape& shape, DType dtype, const void* host,
                                     std::shared_ptr<const void> keep_alive,
                                     const ReleaseHostBytes& release) {
-  const bool groups = shape.size() == 2 && cpu::HasRowGroups(dtype) && shape[0] > 0 &&
+  const bool groups = shape.size() == 2 && IsBlockFormat(dtype) && shape[0] > 0 &&
                       shape[0] % cpu::kRowGroup == 0;
   if (!groups) return HostBackend::ImportWeights(shape, dtype, host, std::move(keep_alive));
   const auto limit = UseThreads();

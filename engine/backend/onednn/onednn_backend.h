@@ -18,9 +18,9 @@ class OnednnBackend final : public HostBackend {
   explicit OnednnBackend(const BackendOptions& options = {});
   std::string_view name() const override { return "onednn"; }
   std::string Describe() const override;
-  // GGUF matrices of q8_0, q4_0 and q5_0 with whole groups of 16 rows are copied into row
-  // groups (engine/backend/cpu/row_groups.h: decode's matrix-vector products without
-  // horizontal sums, 1.5x faster); others stay in the file's pages, as on any host backend.
+  // GGUF block-format matrices of whole groups of 16 rows are copied into row groups
+  // (engine/backend/cpu/row_groups.h: decode's matrix-vector products without horizontal
+  // sums, 1.5x faster); others stay in the file's pages, as on any host backend.
   Tensor ImportWeights(const Shape& shape, DType dtype, const void* host,
                        std::shared_ptr<const void> keep_alive,
                        const ReleaseHostBytes& release = nullptr) override;
