@@ -1,6 +1,7 @@
 // Kernels on GGUF block formats, with float32 activations: a dot product of a float32
-// vector with one block-format row (decode's matrix-vector products) and a row decoded
-// to float32 (prefill's weight panels, embedding lookups). Blocks are unpacked in vector
+// vector with one block-format row, or with the 16 rows of a row group (row_groups.h;
+// decode's matrix-vector products), and a row decoded to float32 (prefill's weight
+// panels, embedding lookups). Blocks are unpacked in vector
 // registers; nothing is quantized on the activation side, so a product equals the
 // float32 product with the dequantized row up to float32 summation (and, for q4_k/q5_k,
 // a fused multiply-add in decoding d sc q - dmin m).
