@@ -164,11 +164,13 @@ void WidenRows(const HostMatrix& w, int64_t first, int64_t count, float* out) {
     Check(IsBlockFormat(w.dtype), "WidenRows: {} rows in row groups", DTypeName(w.dtype));
     const auto dequantize = KernelsFor(w.dtype).dequantize;
     ParallelFor(count, K, [&](int64_t begin, int64_t end) {
-      std::vector<uint8_t> plain(row_bytes * static_cast<size_t>(end - begin));
-      UngroupRows(static_cast<const uint8_t*>(w.data), w.dtype, K, first + begin, end - begin,
-                  plain.data());
-      for (int64_t r = begin; r < end; ++r) {
-        dequantize(plain.data() + static_cast<size_t>(r - begin) * row_bytes, out + r * K, K);
+      std::vector<uint8_t> plain(row_bytes * kRowGroup);  // a group at a time, in cache
+      for (int64_t r = begin, n = 0; r < end; r += n) {
+        n = std::min(kRowGroup - (first + r) % kRowGroup, end - r);
+        UngroupRows(static_cast<const uint8_t*>(w.data), w.dtype, K, first + r, n, plain.data());
+        for (int64_t i = 0; i < n; ++i) {
+          dequantize(plain.data() + static_cast<size_t>(i) * row_bytes, out + (r + i) * K, K);
+        }
       }
     });
     return;
