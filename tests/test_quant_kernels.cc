@@ -224,5 +224,40 @@ TEST_CASE("host backends use imported weights in place and keep their owner aliv
   }
 }
 
+TEST_CASE("onednn imports whole row groups as a copy and releases the file's bytes",
+          "[quant_kernels][row_groups][memory]") {
+  bool have_onednn = false;
+  for (std::string_view name : AvailableBackends()) have_onednn |= name == "onednn";
+  if (!have_onednn) {
+    WARN("skipped: the onednn backend is not in this build");
+    return;
+  }
+  auto backend = MakeBackend("onednn");
+  std::mt19937 rng(3);
+  const std::vector<uint8_t> bytes = RandomRows(rng, DType::kQ4_K, 48, 256);
+  size_t released = 0;
+  const Tensor t = backend->ImportWeights(
+      {48, 256}, DType::kQ4_K, bytes.data(), nullptr, [&](const void* p, size_t count) {
+        CHECK(static_cast<const uint8_t*>(p) == bytes.data() + released);  // in order
+        released += count;
+      });
+  CHECK(released == bytes.size());
+  CHECK(t.data() != bytes.data());
+  CHECK(t.layout() == RowLayout::kGroupsOf16);
+  CHECK_THAT(t.Describe(), Catch::Contains("in row groups"));
+  CHECK(t.Rows(16, 32).layout() == RowLayout::kGroupsOf16);
+  CHECK_THROWS_WITH(t.Rows(3, 5), Catch::Contains("not whole groups of 16"));
+  CHECK_THROWS_WITH(t.Reshaped({24, 512}), Catch::Contains("cannot reshape"));
+  // Rows that are not whole groups stay in place, released never.
+  released = 0;
+  const std::vector<uint8_t> few = RandomRows(rng, DType::kQ4_K, 3, 256);
+  const Tensor in_place = backend->ImportWeights(
+      {3, 256}, DType::kQ4_K, few.data(), nullptr,
+      [&](const void*, size_t count) { released += count; });
+  CHECK(in_place.data() == few.data());
+  CHECK(in_place.layout() == RowLayout::kRows);
+  CHECK(released == 0);
+}
+
 }  // namespace
 }  // namespace gemmeter
