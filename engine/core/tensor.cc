@@ -45,7 +45,8 @@ Tensor Tensor::WithLayout(RowLayout layout) const {
   Tensor t = *this;
   t.layout_ = layout;
   if (layout == RowLayout::kGroupsOf16) {
-    Check(rank() == 2 && rows() % 16 == 0, "tensor {} cannot be in groups of 16 rows", *this);
+    Check(rank() == 2 && rows() % kRowGroup == 0, "tensor {} cannot be in groups of {} rows",
+          *this, kRowGroup);
   }
   return t;
 }
@@ -64,8 +65,8 @@ Tensor Tensor::Reshaped(Shape shape) const {
 Tensor Tensor::Rows(int64_t begin, int64_t count) const {
   Check(rank() >= 1 && begin >= 0 && count >= 0 && begin + count <= shape_[0],
         "rows [{}, {}) out of range for tensor {}", begin, begin + count, *this);
-  Check(layout_ == RowLayout::kRows || (begin % 16 == 0 && count % 16 == 0),
-        "rows [{}, {}) of {} are not whole groups of 16", begin, begin + count, *this);
+  Check(layout_ == RowLayout::kRows || (begin % kRowGroup == 0 && count % kRowGroup == 0),
+        "rows [{}, {}) of {} are not whole groups of {}", begin, begin + count, *this, kRowGroup);
   Shape shape = shape_;
   shape[0] = count;
   const size_t row_bytes = shape_[0] == 0 ? 0 : bytes() / static_cast<size_t>(shape_[0]);

@@ -30,6 +30,7 @@ size_t StorageBytes(const Shape& shape, DType dtype);
 // block-format weights, engine/backend/cpu/row_groups.h) in groups of 16 rows whose blocks
 // are interleaved. Only the owning backend reads either.
 enum class RowLayout : uint8_t { kRows, kGroupsOf16 };
+inline constexpr int64_t kRowGroup = 16;  // rows per group of RowLayout::kGroupsOf16
 
 // A block of memory allocated by a backend; the backend's deleter frees it.
 struct TensorStorage {

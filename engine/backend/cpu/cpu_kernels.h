@@ -61,8 +61,7 @@ constexpr int64_t kMaxGemvRows = 4;
 void Gemv(const float* x, int64_t M, const HostMatrix& w, int64_t N, float* y,
           const MatMulEpilogue& epilogue, const float* multiply);
 // Rows [first, first + count) of w -> float32, count x w.cols (parallel unless called
-// from a parallel region, as Embedding does per token). In row groups, first and count are
-// whole groups, or count is 1.
+// from a parallel region, as Embedding does per token).
 void WidenRows(const HostMatrix& w, int64_t first, int64_t count, float* out);
 
 // One sequence of an attention call: queries [count, H*Dh] at positions

@@ -87,9 +87,9 @@ namespace {
 
 // Gemv over row groups: each group's 16 dot products per row of x in one pass.
 // x_sums: per row of x, its sums over each 32 values (BlockKernels::group_dot).
-void GemvRowGroups(const float* x, const float* x_sums, int64_t M, const HostMatrix& w,
-                   int64_t c0, int64_t count, float* const* target) {
-  const auto group_dot = KernelsFor(w.dtype).group_dot;
+using GroupDot = decltype(BlockKernels::group_dot);
+void GemvRowGroups(GroupDot group_dot, const float* x, const float* x_sums, int64_t M,
+                   const HostMatrix& w, int64_t c0, int64_t count, float* const* target) {
   const size_t group_bytes = RowBytes(w.dtype, w.cols) * kRowGroup;
   const auto* groups = static_cast<const uint8_t*>(w.data);
   const int64_t sums_per_row = w.cols / 32;
@@ -121,6 +121,7 @@ void Gemv(const float* x, int64_t M, const HostMatrix& w, int64_t N, float* y,
   const int64_t K = w.cols;
   const bool grouped = w.layout == RowLayout::kGroupsOf16;
   const RowDot dot = grouped ? nullptr : DotFor(w.dtype);
+  const GroupDot group_dot = grouped ? KernelsFor(w.dtype).group_dot : nullptr;
   const size_t row_bytes = RowBytes(w.dtype, K);
   const auto* rows = static_cast<const uint8_t*>(w.data);
   // Blocks of 64 output channels per task (whole row groups): enough work per task, and
@@ -139,7 +140,7 @@ void Gemv(const float* x, int64_t M, const HostMatrix& w, int64_t N, float* y,
       float* target[kMaxGemvRows];  // straight into y when there is no epilogue
       for (int64_t m = 0; m < M; ++m) target[m] = plain ? y + m * N + c0 : dots[m];
       if (grouped) {
-        GemvRowGroups(x, x_sums.data(), M, w, c0, count, target);
+        GemvRowGroups(group_dot, x, x_sums.data(), M, w, c0, count, target);
       } else {
         for (int64_t j = 0; j < count; ++j) {
           const uint8_t* row = rows + static_cast<size_t>(c0 + j) * row_bytes;
@@ -161,7 +162,6 @@ void WidenRows(const HostMatrix& w, int64_t first, int64_t count, float* out) {
   const auto* src = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(first) * row_bytes;
   if (w.layout == RowLayout::kGroupsOf16) {
     // Each row back in its plain layout (a row's bytes), then decoded as such.
-    Check(IsBlockFormat(w.dtype), "WidenRows: {} rows in row groups", DTypeName(w.dtype));
     const auto dequantize = KernelsFor(w.dtype).dequantize;
     ParallelFor(count, K, [&](int64_t begin, int64_t end) {
       std::vector<uint8_t> plain(row_bytes * kRowGroup);  // a group at a time, in cache

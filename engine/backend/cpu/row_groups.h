@@ -1,4 +1,5 @@
-// Row groups: a block-format matrix stored with its rows in groups of kRowGroup = 16 and
+// Row groups: a block-format matrix stored with its rows in groups of kRowGroup = 16
+// (tensor.h: RowLayout::kGroupsOf16) and
 // each group's blocks transposed byte by byte, so that one vector register holds the same
 // byte of 16 rows. A matrix-vector product then needs no horizontal sums: lane r
 // accumulates row r, x[i] is broadcast once for 16 rows, and a block's 16 scales load as
@@ -19,10 +20,9 @@
 #include <cstdint>
 
 #include "engine/core/dtype.h"
+#include "engine/core/tensor.h"
 
 namespace gemmeter::cpu {
-
-inline constexpr int64_t kRowGroup = 16;
 
 // Rows [0, rows) of block format `dtype`, k values each, one after another -> row
 // groups. rows must be a multiple of kRowGroup.

@@ -38,7 +38,7 @@ Tensor OnednnBackend::ImportWeights(const Shape& shape, DType dtype, const void*
                                     std::shared_ptr<const void> keep_alive,
                                     const ReleaseHostBytes& release) {
   const bool groups = shape.size() == 2 && IsBlockFormat(dtype) && shape[0] > 0 &&
-                      shape[0] % cpu::kRowGroup == 0;
+                      shape[0] % kRowGroup == 0;
   if (!groups) return HostBackend::ImportWeights(shape, dtype, host, std::move(keep_alive));
   const auto limit = UseThreads();
   Tensor t = Allocate(shape, dtype).WithLayout(RowLayout::kGroupsOf16);
@@ -46,7 +46,7 @@ Tensor OnednnBackend::ImportWeights(const Shape& shape, DType dtype, const void*
   // the file's copy and ours of a whole matrix (the 170 MiB tied embedding) at once.
   const size_t row_bytes = RowBytes(dtype, shape[1]);
   const int64_t chunk = std::max<int64_t>(1, (int64_t{4} << 20) / static_cast<int64_t>(
-                                                 row_bytes * cpu::kRowGroup)) * cpu::kRowGroup;
+                                                 row_bytes * kRowGroup)) * kRowGroup;
   const auto* from = static_cast<const uint8_t*>(host);
   auto* to = static_cast<uint8_t*>(t.data());
   for (int64_t r = 0; r < shape[0]; r += chunk) {

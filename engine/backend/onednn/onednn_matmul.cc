@@ -179,7 +179,7 @@ void OnednnMatMul::Run(const Tensor& x, const Tensor& weight, const Tensor& out,
     for (int64_t n0 = begin; n0 < end; n0 += panel_columns) {
       const int64_t n = std::min(panel_columns, end - n0);
       const void* w = rows + static_cast<size_t>(n0) * row_bytes;
-      if (widen) {  // panels are whole row groups: panel_columns is a multiple of 16
+      if (widen) {
         ThreadState& state = State();
         float* panel = state.widened.Get(static_cast<size_t>(n * K));
         cpu::WidenRows(cpu::HostMatrixOf(weight), n0, n, panel);  // in a loop: this thread
